@@ -1,0 +1,113 @@
+"""probgraph: a knowledge graph of probation in England and Wales, with a semantic query layer.
+
+This module is the library API that the CLI and the tests call. Heavy libraries (rdflib, owlrl,
+pyshacl, SPARQLWrapper) are imported inside the functions that need them, so that a warm query
+imports only pyoxigraph.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__", "compile_graph", "export", "lineage", "load", "run_query", "select", "show",
+           "validate"]
+
+
+def compile_graph(rebuild: bool = False, use_cache: bool = True):
+    """Compile (or find in the cache) ontology + data + OWL 2 RL closure; return the cache entry."""
+    from .compile import compiled
+
+    return compiled(use_cache=use_cache, rebuild=rebuild)
+
+
+def run_query(name: str | None = None, *, file: str | None = None, sparql: str | None = None,
+              params: dict[str, str] | None = None, endpoint: str | None = None,
+              use_cache: bool = True, timeout: float = 30.0):
+    """Run a stored query (by name), a query file or query text; return pyoxigraph results.
+
+    Parameters are resolved against the graph being queried (embedded or the endpoint) and bound
+    as a leading VALUES block; see queries.py.
+    """
+    from . import queries
+
+    if sum(x is not None for x in (name, file, sparql)) != 1:
+        from .errors import UsageError
+
+        raise UsageError("give exactly one of: a stored query name, --file, --sparql")
+    q = queries.get(name) if name else queries.from_file(file) if file else queries.from_text(sparql)
+    queries.check_safe(q)
+    if endpoint:
+        from . import remote
+
+        select_fn = remote.selector(endpoint, timeout)
+        text = queries.bind(q, params or {}, select_fn)
+        _syntax_check(text, q.source)
+        return remote.query(endpoint, text, timeout)
+    from .store import open_store
+
+    store = open_store(use_cache=use_cache)
+    text = queries.bind(q, params or {}, queries.selector(store))
+    return queries.run_local(store, text, q.source)
+
+
+def _syntax_check(text: str, source: str) -> None:
+    """Parse a query locally first, so a bad query gets file:line:col and exit 2, not exit 3."""
+    import pyoxigraph as ox
+
+    from .queries import syntax_error
+
+    try:
+        ox.Store().query(text)
+    except SyntaxError as exc:
+        raise syntax_error(exc, source) from None
+    except Exception:  # noqa: BLE001 - evaluation on an empty store may fail; only syntax matters
+        pass
+
+
+def select(name: str | None = None, params: dict[str, str] | None = None, **kwargs) -> list[dict[str, str]]:
+    """Rows of a SELECT query as dicts of readable cell text (prefixed IRIs, literal values)."""
+    from .output import cell, rows_of
+
+    names, rows = rows_of(run_query(name, params=params, **kwargs))
+    return [{n: cell(t) for n, t in zip(names, row, strict=False)} for row in rows]
+
+
+def export(fmt: str = "turtle", inferred: bool = False, use_cache: bool = True) -> bytes:
+    """The graph serialised deterministically (asserted, or with inferred the cleaned closure)."""
+    from .export import export_bytes
+
+    return export_bytes(fmt, inferred=inferred, use_cache=use_cache)
+
+
+def lineage(org: str, fmt: str = "text", use_cache: bool = True) -> str:
+    """The predecessors and successors of an organisation as indented text (or Mermaid)."""
+    from .lineage import render_lineage
+    from .store import open_store
+
+    return render_lineage(open_store(use_cache=use_cache), org, fmt)
+
+
+def show(entity: str, use_cache: bool = True) -> str:
+    """Everything the graph says about one entity, with the sources it cites."""
+    from .show import render_entity
+    from .store import open_store
+
+    return render_entity(open_store(use_cache=use_cache), entity)
+
+
+def validate(files: list[str], use_cache: bool = True):
+    """Validate new entries together with the graph; return a report of what they add or break."""
+    from .validation import validate_entries
+
+    return validate_entries(files, use_cache=use_cache)
+
+
+def load(endpoint: str, graph: str | None = None, inferred: bool = True, replace: bool = False,
+         timeout: float = 300.0) -> int:
+    """Upload the export to a triplestore by the Graph Store Protocol; return the triple count."""
+    from .export import export_bytes
+    from .remote import put_graph
+
+    data = export_bytes("ntriples", inferred=inferred)
+    put_graph(endpoint, graph, data, replace=replace, timeout=timeout)
+    return data.count(b"\n")

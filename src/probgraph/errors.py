@@ -1,0 +1,60 @@
+"""Error kinds and the exit codes the CLI maps them to.
+
+The codes are a contract (README, `probgraph --help`): 0 success, 1 the data is invalid,
+2 bad usage or unreadable input, 3 a remote endpoint failed.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+EXIT_REMOTE = 3
+
+
+class ProbgraphError(Exception):
+    """An error with a message a person can act on and the exit code it maps to."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message}\n  hint: {self.hint}"
+
+
+class UsageError(ProbgraphError):
+    """Bad arguments, unknown names, unreadable or malformed input (exit 2)."""
+
+    exit_code = EXIT_USAGE
+
+
+class InputSyntaxError(UsageError):
+    """A file that does not parse; the message carries file, line and column."""
+
+    def __init__(self, path: str, line: int | None, column: int | None, problem: str,
+                 hint: str | None = None) -> None:
+        where = path
+        if line is not None:
+            where += f":{line}"
+            if column is not None:
+                where += f":{column}"
+        super().__init__(f"{where}: {problem}", hint)
+        self.path = path
+        self.line = line
+        self.column = column
+
+
+class InvalidDataError(ProbgraphError):
+    """The data breaks the shapes (exit 1)."""
+
+    exit_code = EXIT_INVALID
+
+
+class RemoteError(ProbgraphError):
+    """A SPARQL endpoint or Graph Store could not be reached or refused the request (exit 3)."""
+
+    exit_code = EXIT_REMOTE

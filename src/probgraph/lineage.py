@@ -1,0 +1,97 @@
+"""An organisation's line of succession, read from the succession events, as text or Mermaid."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pyoxigraph as ox
+
+from .errors import UsageError
+from .names import resolve, short_name
+from .queries import selector
+
+_EVENTS = """
+PREFIX pg: <https://w3id.org/probgraph/ontology#>
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?orig ?res ?date ?kind ?certain WHERE {
+  ?e a pg:SuccessionEvent ; org:originalOrganization ?orig ; org:resultingOrganization ?res .
+  OPTIONAL { ?e pg:date ?date }
+  OPTIONAL { ?e pg:successionKind/skos:prefLabel ?kind }
+  BIND(NOT EXISTS { ?e pg:certainty ?c } AS ?certain)
+} ORDER BY ?orig ?res ?date
+"""
+_LABELS = """
+PREFIX pg: <https://w3id.org/probgraph/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?o ?label ?start ?end WHERE {
+  ?o a pg:Organisation ; rdfs:label ?label .
+  OPTIONAL { ?o pg:startDate ?start } OPTIONAL { ?o pg:endDate ?end }
+} ORDER BY ?o
+"""
+
+
+def _edges(store: ox.Store):
+    forward, backward = defaultdict(list), defaultdict(list)
+    for sol in store.query(_EVENTS):
+        o, r = sol["orig"].value, sol["res"].value
+        date = sol["date"].value if sol["date"] else "date unknown"
+        kind = sol["kind"].value if sol["kind"] else "change"
+        note = "" if sol["certain"].value == "true" else ", inferred"
+        forward[o].append((r, f"{kind}, {date}{note}"))
+        backward[r].append((o, f"{kind}, {date}{note}"))
+    info = {}
+    for sol in store.query(_LABELS):
+        span = ""
+        if sol["start"] or sol["end"]:
+            span = f" ({sol['start'].value if sol['start'] else '?'} to {sol['end'].value if sol['end'] else ''})"
+        info[sol["o"].value] = sol["label"].value + span
+    return forward, backward, info
+
+
+def render_lineage(store: ox.Store, org: str, fmt: str = "text") -> str:
+    """Predecessors (whole line back) and successors (whole line forward) of one organisation."""
+    term = resolve("org", org, selector(store), param="ORG")
+    forward, backward, info = _edges(store)
+    if fmt == "mermaid":
+        return _mermaid(term.value, forward, backward, info)
+    if fmt != "text":
+        raise UsageError(f"unknown lineage format {fmt!r}", "use text or mermaid")
+    lines = [f"{info.get(term.value, term.value)}  [{short_name(term.value)}]"]
+    for title, edges, arrow in (("preceded by", backward, "<-"), ("succeeded by", forward, "->")):
+        lines.append(f"  {title}:")
+        body = _walk(term.value, edges, info, arrow, 2, {term.value})
+        lines.extend(body or ["    (none in the graph)"])
+    return "\n".join(lines) + "\n"
+
+
+def _walk(node: str, edges, info, arrow: str, depth: int, seen: set[str]) -> list[str]:
+    out = []
+    for other, how in sorted(edges.get(node, []), key=lambda e: (info.get(e[0], e[0]), e[1])):
+        pad = "  " * depth
+        out.append(f"{pad}{arrow} {info.get(other, other)}  [{short_name(other)}; {how}]")
+        if other not in seen:
+            out.extend(_walk(other, edges, info, arrow, depth + 1, seen | {other}))
+    return out
+
+
+def _mermaid(root: str, forward, backward, info) -> str:
+    nodes, links = {}, set()
+
+    def visit(n: str, edges, direction: int, seen: set[str]) -> None:
+        nodes[n] = info.get(n, n)
+        for other, how in edges.get(n, []):
+            nodes[other] = info.get(other, other)
+            links.add((other, n, how) if direction < 0 else (n, other, how))
+            if other not in seen:
+                visit(other, edges, direction, seen | {other})
+
+    visit(root, backward, -1, {root})
+    visit(root, forward, 1, {root})
+    ids = {n: f"n{i}" for i, n in enumerate(sorted(nodes))}
+    lines = ["graph LR"]
+    for n in sorted(nodes):
+        lines.append(f'  {ids[n]}["{nodes[n].replace(chr(34), "")}"]')
+    for a, b, how in sorted(links):
+        lines.append(f"  {ids[a]} -->|{how}| {ids[b]}")
+    return "\n".join(lines) + "\n"

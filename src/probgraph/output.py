@@ -1,0 +1,98 @@
+"""Render query results: a readable table for people, SPARQL 1.1 result formats for programs.
+
+The SPARQL formats (csv, tsv, json, xml) are written by pyoxigraph's own serialisers; only the
+table is ours.
+"""
+
+from __future__ import annotations
+
+import shutil
+from typing import BinaryIO
+
+import pyoxigraph as ox
+
+from .errors import UsageError
+from .names import PREFIXES, compact
+
+SELECT_FORMATS = {
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+}
+GRAPH_FORMATS = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "nquads": ox.RdfFormat.N_QUADS,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "xml": ox.RdfFormat.RDF_XML,
+}
+FORMATS = ("table", "csv", "tsv", "json", "xml", "turtle", "ntriples")
+
+
+def cell(term) -> str:
+    """A term as a person reads it: prefixed IRI, literal's text, empty when unbound."""
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        return compact(term.value)
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    return term.value
+
+
+def rows_of(solutions: ox.QuerySolutions) -> tuple[list[str], list[tuple]]:
+    """Variable names and rows of terms (None where unbound)."""
+    names = [v.value for v in solutions.variables]
+    return names, [tuple(sol[v] for v in solutions.variables) for sol in solutions]
+
+
+def table(names: list[str], rows: list[tuple], width: int | None = None) -> str:
+    """A plain-text table whose columns shrink to fit the terminal."""
+    texts = [[cell(t) for t in row] for row in rows]
+    widths = [max([len(n)] + [len(r[i]) for r in texts]) for i, n in enumerate(names)]
+    width = width or shutil.get_terminal_size((160, 24)).columns
+    while sum(widths) + 2 * (len(widths) - 1) > width and max(widths, default=0) > 12:
+        i = widths.index(max(widths))
+        widths[i] -= 1
+
+    def fit(s: str, w: int) -> str:
+        return s if len(s) <= w else s[: max(w - 1, 0)] + "…"
+
+    lines = ["  ".join(fit(n, w).ljust(w) for n, w in zip(names, widths, strict=False)).rstrip(),
+             "  ".join("-" * w for w in widths)]
+    for r in texts:
+        lines.append("  ".join(fit(v, w).ljust(w) for v, w in zip(r, widths, strict=False)).rstrip())
+    lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(lines) + "\n"
+
+
+def write_result(result, fmt: str, out: BinaryIO) -> int:
+    """Write a SELECT/ASK/CONSTRUCT result in the format asked for; return the row count."""
+    if isinstance(result, ox.QuerySolutions):
+        if fmt == "table":
+            names, rows = rows_of(result)
+            out.write(table(names, rows).encode("utf-8"))
+            return len(rows)
+        if fmt not in SELECT_FORMATS:
+            raise UsageError(f"--format {fmt} does not apply to SELECT results",
+                             "use table, csv, tsv, json or xml")
+        data = result.serialize(format=SELECT_FORMATS[fmt])
+        out.write(data)
+        return -1
+    if isinstance(result, ox.QueryBoolean):
+        if fmt in ("json", "xml"):
+            out.write(result.serialize(format=SELECT_FORMATS[fmt]))
+        else:
+            out.write(b"true\n" if bool(result) else b"false\n")
+        return 1
+    triples = list(result)
+    if fmt in ("table", "turtle"):
+        fmt = "turtle"
+    if fmt not in GRAPH_FORMATS:
+        raise UsageError(f"--format {fmt} does not apply to CONSTRUCT/DESCRIBE results",
+                         "use turtle, ntriples or xml")
+    triples.sort(key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+    prefixes = PREFIXES if fmt == "turtle" else None
+    out.write(ox.serialize(triples, format=GRAPH_FORMATS[fmt], prefixes=prefixes) or b"")
+    return len(triples)

@@ -1,0 +1,186 @@
+"""Stored SPARQL queries: their header, parameters bound as RDF terms, and running them.
+
+Each parameter is resolved to an RDF term and injected as a leading VALUES block inside the
+WHERE group. That is the one binding method measured to give the same rows on rdflib, pyoxigraph
+and a remote Oxigraph server (engineering-anchors.md, 3.2); values never become query text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from . import resources
+from .errors import InputSyntaxError, UsageError
+from .names import resolve
+
+_HEADER = re.compile(r"^#\s*(title|description|param|example):\s*(.*)$")
+_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+_SERVICE = re.compile(r"\bSERVICE\s+(SILENT\s+)?[<?$]", re.IGNORECASE)
+_ERROR_AT = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
+_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
+
+
+@dataclass(frozen=True)
+class Param:
+    """One declared parameter: `# param: NAME KIND [(optional)] description`."""
+
+    name: str
+    kind: str
+    optional: bool
+    description: str
+
+
+@dataclass
+class StoredQuery:
+    """A query text and what its header says about it."""
+
+    name: str
+    text: str
+    source: str
+    title: str = ""
+    description: str = ""
+    params: list[Param] = field(default_factory=list)
+    examples: list[str] = field(default_factory=list)
+
+
+def parse_header(name: str, text: str, source: str) -> StoredQuery:
+    """Read the comment header of a query file."""
+    q = StoredQuery(name=name, text=text, source=source)
+    for line in text.splitlines():
+        m = _HEADER.match(line.strip())
+        if not m:
+            continue
+        key, value = m.group(1), m.group(2).strip()
+        if key == "title":
+            q.title = value
+        elif key == "description":
+            q.description = (q.description + " " + value).strip()
+        elif key == "example":
+            q.examples.append(value)
+        else:
+            parts = value.split(None, 2)
+            if len(parts) < 2:
+                raise UsageError(f"{source}: malformed '# param:' line: {line.strip()!r}",
+                                 "write '# param: NAME KIND description'")
+            desc = parts[2] if len(parts) > 2 else ""
+            optional = desc.startswith("(optional)")
+            q.params.append(Param(parts[0], parts[1], optional, desc))
+    return q
+
+
+def stored_queries() -> dict[str, StoredQuery]:
+    """Every .rq file in queries/, by name."""
+    out = {}
+    for path in sorted(resources.folder("queries").glob("*.rq")):
+        out[path.stem] = parse_header(path.stem, path.read_text(encoding="utf-8"), str(path))
+    return out
+
+
+def get(name: str) -> StoredQuery:
+    """One stored query by name, or a UsageError naming the close ones."""
+    import difflib
+
+    queries = stored_queries()
+    if name in queries:
+        return queries[name]
+    close = difflib.get_close_matches(name, list(queries), n=3, cutoff=0.5)
+    hint = f"did you mean {', '.join(close)}?" if close else "list them with: probgraph queries"
+    raise UsageError(f"no stored query called {name!r}", hint)
+
+
+def from_file(path: str) -> StoredQuery:
+    """A query read from a user's .rq file (its header, if any, is honoured)."""
+    p = Path(path)
+    if p.is_dir():
+        raise UsageError(f"{path}: is a directory, not a query file")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: not UTF-8 text", "save the query as UTF-8") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read ({exc.strerror})") from None
+    return parse_header(p.stem, text, path)
+
+
+def from_text(text: str) -> StoredQuery:
+    """A query given on the command line."""
+    return parse_header("sparql", text, "--sparql")
+
+
+def bind(query: StoredQuery, values: dict[str, str], select: Callable[[str], Iterable[tuple]]) -> str:
+    """The query text with each given parameter resolved and bound in a leading VALUES block."""
+    declared = {p.name: p for p in query.params}
+    for key in values:
+        if key not in declared:
+            known = ", ".join(declared) or "none"
+            raise UsageError(f"query {query.name} has no parameter {key!r} (its parameters: {known})")
+    missing = [p.name for p in query.params if not p.optional and p.name not in values]
+    if missing:
+        raise UsageError(f"query {query.name} needs parameter(s): {', '.join(missing)}",
+                         f"add -p {missing[0]}=VALUE (see: probgraph queries)")
+    blocks = []
+    for name, raw in values.items():
+        if not _NAME.match(name):
+            raise UsageError(f"bad parameter name {name!r}")
+        term = resolve(declared[name].kind, raw, select, param=name)
+        blocks.append(f"VALUES ?{name} {{ {term} }} ")
+    if not blocks:
+        return query.text
+    m = _find_where(query.text)
+    if m is None:
+        raise UsageError(f"{query.source}: has parameters but no 'WHERE {{' to bind them in")
+    return query.text[: m] + " " + "".join(blocks) + query.text[m:]
+
+
+def _find_where(text: str) -> int | None:
+    """Offset just after the first 'WHERE {' that is not inside a comment line."""
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        if not line.lstrip().startswith("#"):
+            m = _WHERE.search(line)
+            if m:
+                return offset + m.end()
+        offset += len(line)
+    return None
+
+
+def check_safe(query: StoredQuery) -> None:
+    """Refuse federated queries: nothing a query says may reach beyond the graph."""
+    body = "\n".join(x for x in query.text.splitlines() if not x.lstrip().startswith("#"))
+    if _SERVICE.search(body):
+        raise UsageError(f"{query.source}: SERVICE is not allowed (queries run only on probgraph's graph)")
+
+
+def run_local(store: ox.Store, text: str, source: str):
+    """Run SPARQL on the embedded store; syntax errors become file:line:col messages."""
+    try:
+        return store.query(text)
+    except SyntaxError as exc:
+        raise syntax_error(exc, source) from None
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise UsageError(f"{source}: the query failed: {exc}") from None
+
+
+def syntax_error(exc: SyntaxError, source: str) -> InputSyntaxError:
+    """Map a SPARQL parser error to one line with the query's line and column."""
+    m = _ERROR_AT.match(str(exc.msg) if exc.msg else str(exc))
+    if m:
+        return InputSyntaxError(source, int(m.group(1)), int(m.group(2)),
+                                f"SPARQL syntax error: {m.group(3).strip()}",
+                                "fix the query at that position")
+    return InputSyntaxError(source, None, None, f"SPARQL syntax error: {exc}")
+
+
+def selector(store: ox.Store) -> Callable[[str], list[tuple]]:
+    """A function running a SELECT on the store and returning rows of terms (for name lookup)."""
+    def select(q: str) -> list[tuple]:
+        res = store.query(q)
+        return [tuple(sol[v] for v in res.variables) for sol in res]
+    return select

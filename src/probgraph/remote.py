@@ -1,0 +1,117 @@
+"""SPARQL endpoints: queries through SPARQLWrapper, uploads through the Graph Store Protocol.
+
+Results come back as SPARQL JSON (or N-Triples for CONSTRUCT) and are parsed by pyoxigraph, so
+the remote path hands the same kind of result to the same renderers as the embedded graph.
+"""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pyoxigraph as ox
+
+from .errors import RemoteError
+
+DEFAULT_TIMEOUT = 30.0
+_GRAPH_QUERY = ("CONSTRUCT", "DESCRIBE")
+
+
+def _check_url(url: str) -> None:
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise RemoteError(f"{url!r} is not an http(s) endpoint URL",
+                          "give a URL such as http://127.0.0.1:7878/query")
+
+
+def query(endpoint: str, text: str, timeout: float = DEFAULT_TIMEOUT):
+    """Run a query on a SPARQL 1.1 endpoint (HTTP POST); return pyoxigraph results."""
+    from SPARQLWrapper import JSON, POST, SPARQLWrapper
+    from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+
+    _check_url(endpoint)
+    sw = SPARQLWrapper(endpoint)
+    sw.setMethod(POST)
+    sw.setTimeout(max(1, int(timeout)))
+    sw.setQuery(text)
+    is_graph = sw.queryType in _GRAPH_QUERY
+    if is_graph:
+        sw.setReturnFormat("nt")
+        sw.addCustomHttpHeader("Accept", "application/n-triples")
+    else:
+        sw.setReturnFormat(JSON)
+    try:
+        response = sw.query().response
+        body = response.read()
+    except SPARQLWrapperException as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise RemoteError(f"{endpoint}: the endpoint rejected the query: {first[:300]}") from None
+    except urllib.error.HTTPError as exc:
+        raise RemoteError(f"{endpoint}: HTTP {exc.code} {exc.reason}") from None
+    except urllib.error.URLError as exc:
+        raise RemoteError(f"{endpoint}: cannot connect ({_reason(exc.reason)})",
+                          "is the store running, and is the URL right?") from None
+    except TimeoutError:
+        raise RemoteError(f"{endpoint}: no answer within {timeout:g} s",
+                          "raise --timeout or check the store") from None
+    except (OSError, ValueError) as exc:
+        raise RemoteError(f"{endpoint}: {exc}") from None
+    try:
+        if is_graph:
+            return iter([q.triple for q in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)])
+        return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+    except (SyntaxError, ValueError) as exc:
+        raise RemoteError(f"{endpoint}: the answer is not valid SPARQL results ({exc})",
+                          "is this URL a SPARQL query endpoint?") from None
+
+
+def _reason(reason) -> str:
+    if isinstance(reason, OSError) and reason.strerror:
+        return reason.strerror
+    return str(reason)
+
+
+def selector(endpoint: str, timeout: float = DEFAULT_TIMEOUT):
+    """A SELECT runner on the endpoint returning rows of terms (for name lookup)."""
+    def select(q: str) -> list[tuple]:
+        res = query(endpoint, q, timeout)
+        return [tuple(sol[v] for v in res.variables) for sol in res]
+    return select
+
+
+def store_url(endpoint: str, graph: str | None) -> str:
+    """The Graph Store Protocol URL for a graph (or the default graph) of an endpoint.
+
+    Oxigraph serves GSP at /store beside /query; other stores take --endpoint as the GSP URL.
+    """
+    _check_url(endpoint)
+    base = endpoint
+    if base.rstrip("/").endswith("/query"):
+        base = base.rstrip("/")[: -len("query")] + "store"
+    sep = "&" if "?" in base else "?"
+    if graph:
+        return f"{base}{sep}graph={urllib.parse.quote(graph, safe='')}"
+    return f"{base}{sep}default"
+
+
+def put_graph(endpoint: str, graph: str | None, data: bytes, replace: bool,
+              timeout: float = DEFAULT_TIMEOUT) -> int:
+    """Upload N-Triples in one request: PUT replaces the graph, POST adds to it."""
+    url = store_url(endpoint, graph)
+    req = urllib.request.Request(url, data=data, method="PUT" if replace else "POST",
+                                 headers={"Content-Type": "application/n-triples"})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            return resp.status
+    except urllib.error.HTTPError as exc:
+        detail = exc.read(300).decode("utf-8", "replace").strip().splitlines()
+        more = f": {detail[0]}" if detail else ""
+        raise RemoteError(f"{url}: HTTP {exc.code} {exc.reason}{more}",
+                          "the store kept its previous content") from None
+    except urllib.error.URLError as exc:
+        raise RemoteError(f"{url}: cannot connect ({_reason(exc.reason)})",
+                          "is the store running, and is the URL right?") from None
+    except TimeoutError:
+        raise RemoteError(f"{url}: no answer within {timeout:g} s",
+                          "the upload may or may not have been applied; run load again with --replace") from None

@@ -1,0 +1,44 @@
+"""Where the project's RDF files live, in a checkout or in an installed wheel.
+
+A wheel carries them under `probgraph/_data/` (hatch force-include); an editable install does
+not, so the checkout's top-level folders are the fallback (engineering-anchors.md, section 0.8).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+_FOLDERS = ("ontology", "data", "shapes", "queries")
+
+
+def root() -> Path:
+    """The folder that holds ontology/, data/, shapes/ and queries/."""
+    override = os.environ.get("PROBGRAPH_HOME")
+    if override:
+        return Path(override)
+    bundled = _PACKAGE_DIR / "_data"
+    if (bundled / "ontology").is_dir():
+        return bundled
+    checkout = _PACKAGE_DIR.parent.parent
+    if (checkout / "ontology").is_dir():
+        return checkout
+    raise FileNotFoundError("cannot find probgraph's ontology/ folder (set PROBGRAPH_HOME)")
+
+
+def folder(name: str) -> Path:
+    """One of ontology, data, shapes, queries."""
+    if name not in _FOLDERS:
+        raise ValueError(name)
+    return root() / name
+
+
+def turtle_files(name: str) -> list[Path]:
+    """Every .ttl file under a folder, in a stable order."""
+    return sorted(folder(name).rglob("*.ttl"))
+
+
+def graph_inputs() -> list[Path]:
+    """The files the compiled graph is made from: the ontology and the instance data."""
+    return turtle_files("ontology") + turtle_files("data")

@@ -1,0 +1,58 @@
+"""Everything the graph says about one entity, asserted and inferred, with its sources."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+
+from .compile import ASSERTED_GRAPH
+from .names import compact, resolve
+from .output import cell
+from .queries import selector
+
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_DERIVED = "http://www.w3.org/ns/prov#wasDerivedFrom"
+
+
+def render_entity(store: ox.Store, entity: str) -> str:
+    """A readable page: label, asserted statements, derived ones, who points at it, sources."""
+    term = resolve("entity", entity, selector(store), param="ENTITY")
+    asserted = {(q.predicate, q.object) for q in store.quads_for_pattern(term, None, None, ASSERTED_GRAPH)}
+    everything = {(q.predicate, q.object) for q in store.quads_for_pattern(term, None, None, ox.DefaultGraph())}
+    inferred = everything - asserted
+
+    def label(t) -> str:
+        if isinstance(t, ox.NamedNode):
+            for q in store.quads_for_pattern(t, ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
+                                             None, ASSERTED_GRAPH):
+                return f"{compact(t.value)} ({q.object.value})"
+        return cell(t)
+
+    def block(pairs) -> list[str]:
+        rows = sorted(pairs, key=lambda p: (compact(p[0].value), cell(p[1])))
+        return [f"  {compact(p.value)}: {label(o)}" for p, o in rows if p.value != _DERIVED]
+
+    out = [compact(term.value), "", "Stated:"]
+    out += block(asserted) or ["  (nothing)"]
+    derived = [(p, o) for p, o in inferred if not (p.value == _RDF_TYPE and o.value.startswith(
+        ("http://www.w3.org/ns/prov#", "http://www.w3.org/2002/07/owl#", "http://xmlns.com/foaf/")))]
+    if derived:
+        out += ["", "Derived by reasoning:"] + block(derived)
+    incoming = sorted({(q.subject.value, q.predicate.value) for q in
+                       store.quads_for_pattern(None, None, term, ASSERTED_GRAPH)})
+    if incoming:
+        out += ["", "Referred to by:"]
+        out += [f"  {label(ox.NamedNode(s))} {compact(p)}" for s, p in incoming[:50]]
+        if len(incoming) > 50:
+            out.append(f"  … and {len(incoming) - 50} more")
+    sources = sorted(o for p, o in asserted if p.value == _DERIVED)
+    out += ["", "Sources:"]
+    if not sources:
+        out.append("  (none)")
+    for s in sources:
+        urls = [q.object.value for q in store.quads_for_pattern(
+            s, ox.NamedNode("https://w3id.org/probgraph/ontology#url"), None, ASSERTED_GRAPH)]
+        seeds = [q.object.value for q in store.quads_for_pattern(
+            s, ox.NamedNode("https://w3id.org/probgraph/ontology#seedFile"), None, ASSERTED_GRAPH)]
+        out.append(f"  {label(s)}")
+        out += [f"    {u}" for u in urls] + [f"    seed file {f}" for f in seeds]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,294 @@
+"""Validate the graph, or new entries in the context of the graph, against the SHACL shapes.
+
+Shapes are checked on the asserted data with the ontology and vocabularies beside it, without
+reasoning: sh:class still follows rdfs:subClassOf, but a domain or range axiom cannot make a
+wrong reference look right, and pySHACL is far faster without inference (perf-baseline.md).
+For an entry, the report keeps only results that the graph alone does not have: what the entry
+adds or breaks, wherever in the graph that shows.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from . import resources
+from .errors import EXIT_INVALID, EXIT_OK
+from .names import PGID, compact
+
+SH = "http://www.w3.org/ns/shacl#"
+
+
+@dataclass(frozen=True)
+class Result:
+    """One problem, in the contributor's terms."""
+
+    severity: str
+    focus: str
+    path: str
+    message: str
+    value: str
+    shape: str
+    file: str = ""
+    line: int = 0
+    hint: str = ""
+
+    def key(self) -> tuple:
+        return (self.severity, self.focus, self.path, self.message, self.value, self.shape)
+
+
+@dataclass
+class Report:
+    """What validation found: the results and the report graph they came from."""
+
+    results: list[Result]
+    report_turtle: bytes = b""
+
+    @property
+    def violations(self) -> list[Result]:
+        return [r for r in self.results if r.severity == "Violation"]
+
+    @property
+    def warnings(self) -> list[Result]:
+        return [r for r in self.results if r.severity != "Violation"]
+
+    def exit_code(self, strict: bool = False) -> int:
+        if self.violations or (strict and self.warnings):
+            return EXIT_INVALID
+        return EXIT_OK
+
+
+def shapes_graph():
+    """All shapes files as one rdflib graph."""
+    from .parsing import read_turtle, to_rdflib
+
+    g = None
+    for f in resources.turtle_files("shapes"):
+        g = to_rdflib(read_turtle(f), g)
+    return g
+
+
+def _term_text(node) -> str:
+    from rdflib import Literal, URIRef
+
+    if isinstance(node, URIRef):
+        return compact(str(node))
+    if isinstance(node, Literal):
+        dt = f" (typed {compact(str(node.datatype))})" if node.datatype else \
+            (f" (language {node.language})" if node.language else " (a plain string)")
+        return f'"{node}"{dt}'
+    return "a blank node" if node is not None else ""
+
+
+def _path_text(graph, path) -> str:
+    from rdflib import BNode, URIRef
+
+    if isinstance(path, URIRef):
+        return compact(str(path))
+    if isinstance(path, BNode):
+        inv = graph.value(path, URIRef(SH + "inversePath"))
+        if inv is not None:
+            return "^" + compact(str(inv))
+    return ""
+
+
+def run_shacl(data_graph) -> tuple[list[Result], object]:
+    """pySHACL over a data graph (asserted data + ontology); results and the report graph."""
+    import pyshacl
+    from rdflib import URIRef
+    from rdflib.namespace import RDF
+
+    shapes = shapes_graph()
+    conforms, report, _ = pyshacl.validate(data_graph, shacl_graph=shapes, inference="none",
+                                           advanced=True, allow_warnings=True)
+    out = []
+    sh = lambda n: URIRef(SH + n)  # noqa: E731
+    for res in report.subjects(RDF.type, sh("ValidationResult")):
+        sev = report.value(res, sh("resultSeverity"))
+        focus = report.value(res, sh("focusNode"))
+        msgs = sorted(str(m) for m in report.objects(res, sh("resultMessage")))
+        value = report.value(res, sh("value"))
+        shape = report.value(res, sh("sourceShape"))
+        out.append(Result(
+            severity=str(sev).rsplit("#", 1)[-1] if sev else "Violation",
+            focus=compact(str(focus)) if isinstance(focus, URIRef) else "a blank node",
+            path=_path_text(report, report.value(res, sh("resultPath"))),
+            message=msgs[0] if msgs else "does not conform",
+            value=_term_text(value) if value is not None else "",
+            shape=compact(str(shape)) if isinstance(shape, URIRef) else _shape_owner(shapes, shape),
+        ))
+    return sorted(set(out), key=lambda r: (r.severity != "Violation", r.focus, r.path, r.message, r.value)), report
+
+
+def _shape_owner(shapes, node) -> str:
+    """The named node shape a property shape (a blank node) belongs to."""
+    from rdflib import URIRef
+
+    for owner in shapes.subjects(URIRef(SH + "property"), node):
+        return compact(str(owner))
+    for owner in shapes.subjects(URIRef(SH + "sparql"), node):
+        return compact(str(owner))
+    return ""
+
+
+def _data_graph(extra: list[list[ox.Triple]], use_cache: bool):
+    """Asserted ontology + data (from the compiled cache) plus the entry's triples, in rdflib."""
+    from .compile import compiled
+    from .parsing import to_rdflib
+
+    entry = compiled(use_cache=use_cache)
+    g = to_rdflib(q.triple for q in ox.parse(path=str(entry.asserted_nt), format=ox.RdfFormat.N_TRIPLES))
+    for triples in extra:
+        to_rdflib(triples, g)
+    return g, entry
+
+
+def validate_graph(use_cache: bool = True) -> Report:
+    """Validate the whole graph as it is."""
+    g, _ = _data_graph([], use_cache)
+    results, report = run_shacl(g)
+    return Report(results, report.serialize(format="turtle", encoding="utf-8"))
+
+
+def _baseline(entry, g) -> set[tuple]:
+    """The graph's own results, cached beside the compiled graph."""
+    path = entry.path / "baseline.json"
+    try:
+        return {tuple(k) for k in json.loads(path.read_text(encoding="utf-8"))}
+    except (OSError, ValueError):
+        pass
+    results, _ = run_shacl(g)
+    keys = sorted(r.key() for r in results)
+    try:
+        tmp = path.with_suffix(".part")
+        tmp.write_text(json.dumps(keys), encoding="utf-8")
+        tmp.replace(path)
+    except OSError:
+        pass
+    return set(keys)
+
+
+def validate_entries(files: list[str], use_cache: bool = True) -> Report:
+    """Validate new entries with the graph; report only what they add or break."""
+    from .parsing import read_turtle
+
+    parsed = [read_turtle(f) for f in files]
+    texts = {f: Path(f).read_text(encoding="utf-8", errors="replace") for f in files}
+    base, entry = _data_graph([], use_cache)
+    baseline = _baseline(entry, base)
+    g, _ = _data_graph(parsed, use_cache)
+    results, report = run_shacl(g)
+    known = _known_iris(base)
+    own: list[Result] = []
+    for r in results:
+        if r.key() in baseline:
+            continue
+        file, line = _locate(r.focus, texts)
+        own.append(Result(**{**asdict(r), "file": file, "line": line, "hint": _hint(r, known)}))
+    own.extend(_entry_checks(files, parsed, texts))
+    if not any(parsed):
+        own.append(Result("Violation", "", "", "the entry holds no triples", "", "", files[0], 0,
+                          "write the new inspection, organisation or event in Turtle"))
+    own.sort(key=lambda r: (r.severity != "Violation", r.file, r.line, r.focus, r.path, r.message))
+    return Report(own, _filtered_report(report, own))
+
+
+def _entry_checks(files, parsed, texts) -> list[Result]:
+    """Rules about the entry's form that SHACL cannot see: IRIs, not blank nodes."""
+    out = []
+    for f, triples in zip(files, parsed, strict=False):
+        if any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for t in triples):
+            out.append(Result("Violation", "", "", "uses blank nodes; give every node an IRI under pgid:",
+                              "", "", f, _first_line(texts[f], "_:") or _first_line(texts[f], "["),
+                              "see docs/data-conventions.md, 'Identifiers'"))
+    return out
+
+
+def _first_line(text: str, needle: str) -> int:
+    for i, line in enumerate(text.splitlines(), 1):
+        if needle in line and not line.lstrip().startswith("#"):
+            return i
+    return 0
+
+
+def _locate(focus: str, texts: dict[str, str]) -> tuple[str, int]:
+    """The entry file and line where a focus node is first written (full or prefixed IRI)."""
+    if not focus.startswith("pgid:"):
+        return "", 0
+    local = focus[len("pgid:"):]
+    needles = [f"<{PGID}{local}>", f"pgid:{local.replace('/', chr(92) + '/')}", f"pgid:{local}"]
+    for f, text in texts.items():
+        for needle in needles:
+            line = _first_line(text, needle)
+            if line:
+                return f, line
+    return "", 0
+
+
+def _known_iris(graph) -> list[str]:
+    from rdflib import URIRef
+
+    return sorted({compact(str(s)) for s in graph.subjects() if isinstance(s, URIRef)
+                   and str(s).startswith(PGID)})
+
+
+def _hint(r: Result, known: list[str]) -> str:
+    """'did you mean' for a reference to a pgid: IRI that the graph does not have."""
+    if r.value.startswith("pgid:") and r.value not in known:
+        close = difflib.get_close_matches(r.value, known, n=3, cutoff=0.75)
+        if close:
+            return f"{r.value} is not in the graph; did you mean {', '.join(close)}?"
+        return f"{r.value} is not in the graph; define it in the entry or use an existing IRI"
+    return ""
+
+
+def _filtered_report(report, own: list[Result]) -> bytes:
+    """A SHACL validation report (Turtle) with only the entry's own results."""
+    from rdflib import Graph, Literal, URIRef
+    from rdflib.namespace import RDF, XSD
+
+    sh = lambda n: URIRef(SH + n)  # noqa: E731
+    keep = {(r.focus, r.message) for r in own}
+    out = Graph()
+    out.bind("sh", SH)
+    root = URIRef("urn:probgraph:validation-report")
+    out.add((root, RDF.type, sh("ValidationReport")))
+    out.add((root, sh("conforms"), Literal(not any(r.severity == "Violation" for r in own), datatype=XSD.boolean)))
+    for res in report.subjects(RDF.type, sh("ValidationResult")):
+        focus = report.value(res, sh("focusNode"))
+        msgs = {str(m) for m in report.objects(res, sh("resultMessage"))}
+        fid = compact(str(focus)) if isinstance(focus, URIRef) else "a blank node"
+        if not any((fid, m) in keep for m in msgs):
+            continue
+        out.add((root, sh("result"), res))
+        for p, o in report.predicate_objects(res):
+            out.add((res, p, o))
+    return out.serialize(format="turtle", encoding="utf-8")
+
+
+def render_report(report: Report, fmt: str = "text") -> bytes:
+    """Text for people, JSON for tools, or the SHACL report in Turtle."""
+    if fmt == "json":
+        body = {"conforms": not report.violations,
+                "violations": len(report.violations), "warnings": len(report.warnings),
+                "results": [asdict(r) for r in report.results]}
+        return (json.dumps(body, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    if fmt == "turtle":
+        return report.report_turtle
+    lines = []
+    for r in report.results:
+        where = f"{r.file}:{r.line}: " if r.file and r.line else (f"{r.file}: " if r.file else "")
+        subject = f"{r.focus} " if r.focus else ""
+        prop = f"{r.path}: " if r.path else ""
+        wrote = f"; you wrote {r.value}" if r.value and r.value not in r.message else ""
+        lines.append(f"{where}{r.severity}: {subject}{prop}{r.message}{wrote}")
+        if r.hint:
+            lines.append(f"    hint: {r.hint}")
+    v, w = len(report.violations), len(report.warnings)
+    lines.append(f"{v} violation{'s' if v != 1 else ''}, {w} warning{'s' if w != 1 else ''}"
+                 + (": conforms" if not v else ": does not conform"))
+    return ("\n".join(lines) + "\n").encode("utf-8")
