@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from .errors import EXIT_INVALID, EXIT_OK
 from .names import PGID, compact
 
 SH = "http://www.w3.org/ns/shacl#"
+_IRI = re.compile(r"https?://[^\s<>\"{}|^`]+")
 
 
 @dataclass(frozen=True)
@@ -96,29 +98,32 @@ def _path_text(graph, path) -> str:
     return ""
 
 
-def run_shacl(data_graph) -> tuple[list[Result], object]:
-    """pySHACL over a data graph (asserted data + ontology); results and the report graph."""
+def run_shacl(data_graph, focus: list | None = None) -> tuple[list[Result], object]:
+    """pySHACL over a data graph (asserted data + ontology), optionally only for some focus nodes."""
     import pyshacl
     from rdflib import URIRef
     from rdflib.namespace import RDF
 
     shapes = shapes_graph()
+    kwargs = {"focus_nodes": focus} if focus is not None else {}
+    if focus is not None and not focus:
+        return [], data_graph.__class__()
     conforms, report, _ = pyshacl.validate(data_graph, shacl_graph=shapes, inference="none",
-                                           advanced=True, allow_warnings=True)
+                                           advanced=True, allow_warnings=True, **kwargs)
     out = []
     sh = lambda n: URIRef(SH + n)  # noqa: E731
     for res in report.subjects(RDF.type, sh("ValidationResult")):
         sev = report.value(res, sh("resultSeverity"))
-        focus = report.value(res, sh("focusNode"))
+        focus_node = report.value(res, sh("focusNode"))
         msgs = sorted(str(m) for m in report.objects(res, sh("resultMessage")))
         value = report.value(res, sh("value"))
         shape = report.value(res, sh("sourceShape"))
         out.append(Result(
             severity=str(sev).rsplit("#", 1)[-1] if sev else "Violation",
-            focus=compact(str(focus)) if isinstance(focus, URIRef) else "a blank node",
+            focus=compact(str(focus_node)) if isinstance(focus_node, URIRef) else "a blank node",
             path=_path_text(report, report.value(res, sh("resultPath"))),
-            message=msgs[0] if msgs else "does not conform",
-            value=_term_text(value) if value is not None else "",
+            message=_IRI.sub(lambda m: compact(m.group(0)), msgs[0]) if msgs else "does not conform",
+            value=_term_text(value) if value is not None and value != focus_node else "",
             shape=compact(str(shape)) if isinstance(shape, URIRef) else _shape_owner(shapes, shape),
         ))
     return sorted(set(out), key=lambda r: (r.severity != "Violation", r.focus, r.path, r.message, r.value)), report
@@ -154,22 +159,28 @@ def validate_graph(use_cache: bool = True) -> Report:
     return Report(results, report.serialize(format="turtle", encoding="utf-8"))
 
 
-def _baseline(entry, g) -> set[tuple]:
-    """The graph's own results, cached beside the compiled graph."""
-    path = entry.path / "baseline.json"
-    try:
-        return {tuple(k) for k in json.loads(path.read_text(encoding="utf-8"))}
-    except (OSError, ValueError):
-        pass
-    results, _ = run_shacl(g)
-    keys = sorted(r.key() for r in results)
-    try:
-        tmp = path.with_suffix(".part")
-        tmp.write_text(json.dumps(keys), encoding="utf-8")
-        tmp.replace(path)
-    except OSError:
-        pass
-    return set(keys)
+def _focus(base, entry_triples: list[list[ox.Triple]]) -> list:
+    """The nodes an entry touches: its subjects, the pgid: nodes it refers to, and what refers to them.
+
+    Checking only these is what makes validating an entry fast; a problem the entry causes
+    elsewhere (a cycle, a second owner) shows on one of them.
+    """
+    from rdflib import URIRef
+
+    subjects: set[str] = set()
+    touched: set[str] = set()
+    for triples in entry_triples:
+        for t in triples:
+            if isinstance(t.subject, ox.NamedNode):
+                subjects.add(t.subject.value)
+            if isinstance(t.object, ox.NamedNode) and t.object.value.startswith(PGID):
+                touched.add(t.object.value)
+    touched |= subjects
+    for iri in subjects:
+        for s in base.subjects(None, URIRef(iri)):
+            if isinstance(s, URIRef) and str(s).startswith(PGID):
+                touched.add(str(s))
+    return [URIRef(i) for i in sorted(touched)]
 
 
 def validate_entries(files: list[str], use_cache: bool = True) -> Report:
@@ -178,11 +189,15 @@ def validate_entries(files: list[str], use_cache: bool = True) -> Report:
 
     parsed = [read_turtle(f) for f in files]
     texts = {f: Path(f).read_text(encoding="utf-8", errors="replace") for f in files}
-    base, entry = _data_graph([], use_cache)
-    baseline = _baseline(entry, base)
-    g, _ = _data_graph(parsed, use_cache)
-    results, report = run_shacl(g)
-    known = _known_iris(base)
+    from .parsing import to_rdflib
+
+    graph, _ = _data_graph([], use_cache)
+    focus = _focus(graph, parsed)
+    baseline = {r.key() for r in run_shacl(graph, focus)[0]}
+    known = _known_iris(graph)
+    for triples in parsed:
+        to_rdflib(triples, graph)
+    results, report = run_shacl(graph, focus)
     own: list[Result] = []
     for r in results:
         if r.key() in baseline:
