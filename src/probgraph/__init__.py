@@ -74,22 +74,22 @@ def select(name: str | None = None, params: dict[str, str] | None = None, **kwar
 
 def export(fmt: str = "turtle", inferred: bool = False, use_cache: bool = True) -> bytes:
     """The graph serialised deterministically (asserted, or with inferred the cleaned closure)."""
-    from .export import export_bytes
+    from .serialisation import export_bytes
 
     return export_bytes(fmt, inferred=inferred, use_cache=use_cache)
 
 
 def lineage(org: str, fmt: str = "text", use_cache: bool = True) -> str:
     """The predecessors and successors of an organisation as indented text (or Mermaid)."""
-    from .lineage import render_lineage
     from .store import open_store
+    from .succession import render_lineage
 
     return render_lineage(open_store(use_cache=use_cache), org, fmt)
 
 
 def show(entity: str, use_cache: bool = True) -> str:
     """Everything the graph says about one entity, with the sources it cites."""
-    from .show import render_entity
+    from .describe import render_entity
     from .store import open_store
 
     return render_entity(open_store(use_cache=use_cache), entity)
@@ -105,8 +105,8 @@ def validate(files: list[str], use_cache: bool = True):
 def load(endpoint: str, graph: str | None = None, inferred: bool = True, replace: bool = False,
          timeout: float = 300.0) -> int:
     """Upload the export to a triplestore by the Graph Store Protocol; return the triple count."""
-    from .export import export_bytes
     from .remote import put_graph
+    from .serialisation import export_bytes
 
     data = export_bytes("ntriples", inferred=inferred)
     put_graph(endpoint, graph, data, replace=replace, timeout=timeout)

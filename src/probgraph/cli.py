@@ -165,7 +165,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if cmd == "export":
         data = api.export(args.format, inferred=args.inferred, use_cache=use_cache)
         if args.output:
-            from .export import write_atomic
+            from .serialisation import write_atomic
 
             write_atomic(args.output, data)
         else:
