@@ -158,8 +158,7 @@ def _dispatch(args: argparse.Namespace) -> int:
                              "see: probgraph queries")
         result = api.run_query(args.name, file=args.file, sparql=args.sparql, params=_params(args.param),
                                endpoint=args.endpoint, use_cache=use_cache, timeout=args.timeout)
-        fmt = args.format or ("table" if sys.stdout.isatty() else "csv")
-        write_result(result, fmt, sys.stdout.buffer)
+        write_result(result, args.format, sys.stdout.buffer, human=sys.stdout.isatty())
         sys.stdout.buffer.flush()
         return EXIT_OK
     if cmd == "export":

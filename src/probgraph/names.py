@@ -106,6 +106,11 @@ def resolve(kind: str, value: str, select: Select, param: str = "value") -> ox.N
     for iri in tries:
         if iri in iris:
             return ox.NamedNode(iri)
+    if folder is None:
+        # any kind of entity: a bare slug matches whatever folder it is in, organisations first
+        by_slug = sorted((not i.startswith(f"{PGID}org/"), i) for i in iris if short_name(i) == wanted)
+        if by_slug:
+            return ox.NamedNode(by_slug[0][1])
     folded = wanted.casefold()
     by_label = sorted({iri for iri, label in rows if label.casefold() == folded})
     if len(by_label) == 1:

@@ -67,8 +67,14 @@ def table(names: list[str], rows: list[tuple], width: int | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_result(result, fmt: str, out: BinaryIO) -> int:
-    """Write a SELECT/ASK/CONSTRUCT result in the format asked for; return the row count."""
+def write_result(result, fmt: str | None, out: BinaryIO, human: bool = False) -> int:
+    """Write a SELECT/ASK/CONSTRUCT result in the format asked for; return the row count.
+
+    With no format: a table for a person at a terminal, CSV for a program, Turtle for a graph.
+    """
+    if fmt is None:
+        solutions = isinstance(result, (ox.QuerySolutions, ox.QueryBoolean))
+        fmt = ("table" if human else "csv") if solutions else "turtle"
     if isinstance(result, ox.QuerySolutions):
         if fmt == "table":
             names, rows = rows_of(result)

@@ -1,0 +1,204 @@
+"""The command line: every command and format, names, hostile values, bad SPARQL and exit codes."""
+
+from __future__ import annotations
+
+import json
+
+import pyoxigraph as ox
+import pytest
+
+from conftest import ROOT, run_cli
+
+HOSTILE = 'x" } ; DROP ALL ; #'
+
+
+def ok(*args, **kw) -> str:
+    res = run_cli(*args, **kw)
+    assert res.returncode == 0, res.stderr.decode()
+    assert b"Traceback" not in res.stderr
+    return res.stdout.decode("utf-8")
+
+
+def fails(code: int, *args, **kw) -> str:
+    res = run_cli(*args, **kw)
+    err = res.stderr.decode("utf-8")
+    assert res.returncode == code, (res.returncode, err, res.stdout[:500])
+    assert "Traceback" not in err and b"Traceback" not in res.stdout
+    return err
+
+
+def test_help_lists_commands_and_exit_codes():
+    out = ok("--help")
+    for word in ("queries", "query", "validate", "export", "load", "lineage", "show", "compile", "cache"):
+        assert word in out
+    assert "exit codes" in out and "3  a remote endpoint failed" in out
+
+
+@pytest.mark.parametrize("cmd", ["queries", "query", "validate", "export", "load", "lineage", "show", "compile",
+                                 "cache"])
+def test_every_subcommand_has_help(cmd):
+    assert "usage: probgraph" in ok(cmd, "--help")
+
+
+def test_version():
+    assert ok("--version").startswith("probgraph ")
+
+
+def test_queries_lists_titles_and_params():
+    out = ok("queries")
+    assert "predecessors\n  Predecessors of an organisation" in out
+    assert "-p org=<org>" in out
+    assert out.count("\n  ") > 20
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "json", "xml", "table"])
+def test_query_formats(fmt):
+    out = ok("query", "owners", "-p", "org=northumbria-crc", "--format", fmt)
+    assert "sodexo-justice-services" in out
+    if fmt == "json":
+        body = json.loads(out)
+        assert body["results"]["bindings"][0]["from"]["value"] == "2015-02-01"
+    if fmt in ("tsv", "xml", "json"):
+        parsed = ox.parse_query_results(out.encode(), format={"tsv": ox.QueryResultsFormat.TSV,
+                                                              "xml": ox.QueryResultsFormat.XML,
+                                                              "json": ox.QueryResultsFormat.JSON}[fmt])
+        assert len(list(parsed)) == 1
+    if fmt == "table":
+        assert "(1 row)" in out
+
+
+def test_piped_output_defaults_to_csv():
+    out = ok("query", "owners", "-p", "org=northumbria-crc")
+    assert out.splitlines()[0] == "owned,ownedLabel,owner,ownerLabel,from,until"
+
+
+def test_construct_gives_rdf(tmp_path):
+    q = ("PREFIX pg: <https://w3id.org/probgraph/ontology#> CONSTRUCT { ?a pg:succeededBy ?b } "
+         "WHERE { ?a pg:succeededBy ?b } ORDER BY ?a ?b")
+    out = ok("query", "--sparql", q)
+    assert "@prefix pg:" in out
+    triples = list(ox.parse(out.encode(), format=ox.RdfFormat.TURTLE))
+    assert len(triples) > 100
+    nt = ok("query", "--sparql", q, "--format", "ntriples")
+    assert len(list(ox.parse(nt.encode(), format=ox.RdfFormat.N_TRIPLES))) == len(triples)
+
+
+def test_ask():
+    q = "ASK { <https://w3id.org/probgraph/id/org/northumbria-crc> ?p ?o }"
+    assert ok("query", "--sparql", q).strip() == "true"
+    assert '"boolean":true' in ok("query", "--sparql", q, "--format", "json").replace(" ", "")
+
+
+def test_query_file_with_parameters(tmp_path):
+    f = tmp_path / "mine.rq"
+    f.write_text("# param: org org An organisation\n"
+                 "SELECT ?label WHERE { ?org <http://www.w3.org/2000/01/rdf-schema#label> ?label } ORDER BY ?label\n")
+    out = ok("query", "--file", str(f), "-p", "org=NPS North East Division", "--format", "csv")
+    assert out.splitlines() == ["label", "National Probation Service North East Division"]
+
+
+def test_name_resolution_by_slug_label_prefixed_and_iri():
+    for value in ("northumbria-crc", "Northumbria CRC", "northumbria community rehabilitation company",
+                  "org/northumbria-crc", "pgid:org/northumbria-crc",
+                  "https://w3id.org/probgraph/id/org/northumbria-crc"):
+        out = ok("query", "owners", "-p", f"org={value}", "--format", "csv")
+        assert len(out.splitlines()) == 2, value
+
+
+def test_unknown_name_suggests():
+    err = fails(2, "query", "successors", "-p", "org=Northumbria Probaton Trust")
+    assert "no org called 'Northumbria Probaton Trust'" in err
+    assert "did you mean northumbria-probation-trust" in err
+
+
+def test_hostile_parameter_is_an_unknown_name_and_changes_nothing():
+    before = ok("query", "owners", "--format", "csv")
+    err = fails(2, "query", "owners", "-p", f"org={HOSTILE}")
+    assert "no org called" in err
+    fails(2, "query", "chief-inspector", "-p", f"date={HOSTILE}")
+    assert ok("query", "owners", "--format", "csv") == before
+
+
+def test_bad_sparql_names_line_and_column():
+    err = fails(2, "query", "--sparql", "SELECT ?x WHERE {\n  ?x ?y \n}")
+    assert "--sparql:3:" in err and "SPARQL syntax error" in err
+
+
+def test_bad_sparql_in_a_file(tmp_path):
+    f = tmp_path / "bad.rq"
+    f.write_text("SELECT ?x\nWHERE { ?x ?y ?z \n")
+    err = fails(2, "query", "--file", str(f))
+    assert f"{f}:" in err and "SPARQL syntax error" in err
+
+
+def test_service_is_refused():
+    err = fails(2, "query", "--sparql", "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }")
+    assert "SERVICE is not allowed" in err
+
+
+def test_usage_errors_exit_2():
+    fails(2)
+    fails(2, "query")
+    fails(2, "query", "owners", "--sparql", "ASK {}")
+    fails(2, "query", "no-such-query")
+    fails(2, "query", "owners", "-p", "nonsense")
+    fails(2, "query", "owners", "-p", "colour=red")
+    fails(2, "query", "chief-inspector")
+    fails(2, "bogus-command")
+    fails(2, "query", "owners", "--format", "yaml")
+
+
+def test_unknown_query_suggests():
+    assert "did you mean owners" in fails(2, "query", "owner")
+
+
+def test_lineage_text_and_mermaid():
+    out = ok("lineage", "north-east-region")
+    assert "preceded by:" in out and "<- Northumbria Community Rehabilitation Company" in out
+    assert "<- Northumbria Probation Trust" in out
+    mer = ok("lineage", "north-east-region", "--format", "mermaid")
+    assert mer.startswith("graph LR") and "-->|unification, 2021-06-26|" in mer
+
+
+def test_show_entity_with_sources():
+    out = ok("show", "northumbria-crc")
+    assert out.startswith("pgid:org/northumbria-crc")
+    assert "Sources:" in out and "seed file 001_c2b5aeafec162f3d.txt" in out
+    assert "Derived by reasoning:" in out and "pg:succeededBy" in out
+    fails(2, "show", "nothing-like-this-exists")
+
+
+def test_export_to_stdout_and_file(tmp_path):
+    out = ok("export", "--format", "ntriples")
+    assert out.count("\n") > 5000
+    target = tmp_path / "g.ttl"
+    ok("export", "-o", str(target))
+    assert target.read_bytes().startswith(b"@prefix")
+
+
+def test_validate_exit_codes():
+    ok("validate", str(ROOT / "examples" / "valid" / next(iter(sorted(
+        p.name for p in (ROOT / "examples" / "valid").glob("*.ttl"))))))
+    fails(1, "validate", str(ROOT / "examples" / "invalid" / "inspection-rating-as-string.ttl"))
+
+
+def test_validate_json_and_turtle_reports():
+    f = str(ROOT / "examples" / "invalid" / "inspection-rating-as-string.ttl")
+    res = run_cli("validate", f, "--format", "json")
+    body = json.loads(res.stdout)
+    assert res.returncode == 1 and body["conforms"] is False and body["violations"] == 1
+    assert body["results"][0]["path"] == "pg:overallRating"
+    res = run_cli("validate", f, "--format", "turtle")
+    report = list(ox.parse(res.stdout, format=ox.RdfFormat.TURTLE))
+    assert any(t.predicate.value == "http://www.w3.org/ns/shacl#conforms" for t in report)
+
+
+def test_remote_failure_exits_3():
+    err = fails(3, "query", "owners", "--endpoint", "http://127.0.0.1:9/query", "--timeout", "3")
+    assert "cannot connect" in err
+
+
+def test_compile_and_cache_info():
+    res = run_cli("compile")
+    assert res.returncode == 0 and b"compiled:" in res.stderr
+    assert ok("cache", "info").strip()
