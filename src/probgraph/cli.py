@@ -171,6 +171,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             _write(data)
         return EXIT_OK
     if cmd == "load":
+        print(f"uploading the {'asserted' if args.asserted_only else 'inferred'} graph to {args.endpoint} "
+              f"(one Graph Store Protocol request: all or nothing) ...", file=sys.stderr)
         n = api.load(args.endpoint, graph=args.graph, inferred=not args.asserted_only,
                      replace=args.replace, timeout=args.timeout)
         print(f"loaded {n} triples into {args.graph or 'the default graph'} at {args.endpoint}",
