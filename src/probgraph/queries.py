@@ -20,7 +20,10 @@ from .names import resolve
 
 _HEADER = re.compile(r"^#\s*(title|description|param|example):\s*(.*)$")
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
-_SERVICE = re.compile(r"\bSERVICE\s+(SILENT\s+)?[<?$]", re.IGNORECASE)
+_SERVICE = re.compile(r"(?<![?$:\w])SERVICE(?![\w:-])", re.IGNORECASE)
+# strings, IRIs and comments: blanked out before looking for keywords
+_OPAQUE = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\''
+                     r"|<[^<>\s]*>|#[^\n]*")
 _ERROR_AT = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
 _NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 
@@ -153,8 +156,7 @@ def _find_where(text: str) -> int | None:
 
 def check_safe(query: StoredQuery) -> None:
     """Refuse federated queries: nothing a query says may reach beyond the graph."""
-    body = "\n".join(x for x in query.text.splitlines() if not x.lstrip().startswith("#"))
-    if _SERVICE.search(body):
+    if _SERVICE.search(_OPAQUE.sub(" ", query.text)):
         raise UsageError(f"{query.source}: SERVICE is not allowed (queries run only on probgraph's graph)")
 
 

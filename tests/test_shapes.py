@@ -1,0 +1,115 @@
+"""Every SHACL shape, exercised by small entries validated together with the graph.
+
+tests/entries/bad/<Shape>-<what>.ttl must break the shape named in its header:
+
+    # shape: pgsh:InspectionShape
+    # focus: pgid:inspection/2026-sunderland-pdu
+    # severity: Violation
+    # expect: <a substring of the message>
+
+and tests/entries/good/<Shape>-<what>.ttl must exercise that shape and pass with no results at all.
+A header line `# xfail: <reason>` marks an entry that shows a known problem (in a shape or in the
+validator); the test is then expected to fail, strictly, so it flags the day the problem is fixed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF
+
+from probgraph.names import compact
+from probgraph.validation import render_report, validate_entries
+
+ROOT = Path(__file__).resolve().parent.parent
+ENTRIES = Path(__file__).resolve().parent / "entries"
+SHAPES_FILE = ROOT / "shapes" / "probgraph-shapes.ttl"
+SH = "http://www.w3.org/ns/shacl#"
+TARGETS = ("targetClass", "targetNode", "targetSubjectsOf", "targetObjectsOf")
+CONSTRAINTS = ("property", "sparql")
+
+
+def header(path: Path) -> dict[str, str]:
+    """The `# key: value` lines at the top of an entry, before its first non-comment line."""
+    out: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            break
+        key, sep, value = line[1:].strip().partition(":")
+        if sep and key.strip() in ("shape", "focus", "severity", "expect", "xfail"):
+            out[key.strip()] = value.strip()
+    return out
+
+
+def entries(kind: str) -> list:
+    params = []
+    for path in sorted((ENTRIES / kind).glob("*.ttl")):
+        reason = header(path).get("xfail")
+        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+        params.append(pytest.param(path, id=path.name, marks=marks))
+    return params
+
+
+def checked_shapes() -> set[str]:
+    """Named node shapes that have constraints and a target (the *Concept helpers have no target)."""
+    g = Graph().parse(SHAPES_FILE, format="turtle")
+    names = set()
+    for s in g.subjects(RDF.type, URIRef(SH + "NodeShape")):
+        if not isinstance(s, URIRef):
+            continue
+        has_constraints = any(g.value(s, URIRef(SH + c)) is not None for c in CONSTRAINTS)
+        has_target = any(g.value(s, URIRef(SH + t)) is not None for t in TARGETS)
+        if has_constraints and has_target:
+            names.add(compact(str(s)))
+    return names
+
+
+def shape_of(path: Path) -> str:
+    return "pgsh:" + path.name.split("-", 1)[0]
+
+
+def describe(report) -> str:
+    return render_report(report).decode("utf-8")
+
+
+@pytest.mark.parametrize("path", entries("bad"))
+def test_bad_entry_breaks_its_shape(path: Path):
+    h = header(path)
+    for key in ("shape", "focus", "severity", "expect"):
+        assert h.get(key), f"{path.name}: header has no '# {key}:' line"
+    assert h["shape"] == shape_of(path), f"{path.name}: file name and '# shape:' disagree"
+    assert h["severity"] in ("Violation", "Warning"), f"{path.name}: severity must be Violation or Warning"
+
+    report = validate_entries([str(path)])
+    matching = [r for r in report.results
+                if r.shape == h["shape"] and r.focus == h["focus"] and r.severity == h["severity"]
+                and h["expect"] in r.message]
+    assert matching, (f"{path.name}: expected a {h['severity']} from {h['shape']} on {h['focus']} "
+                      f"containing {h['expect']!r}; got:\n{describe(report)}")
+    if h["severity"] == "Violation":
+        assert report.exit_code() == 1
+    else:
+        assert report.exit_code() == 0 and report.exit_code(strict=True) == 1
+
+
+@pytest.mark.parametrize("path", entries("good"))
+def test_good_entry_passes(path: Path):
+    h = header(path)
+    assert h.get("shape") == shape_of(path), f"{path.name}: file name and '# shape:' disagree"
+    report = validate_entries([str(path)])
+    assert report.results == [], f"{path.name} should pass with no results; got:\n{describe(report)}"
+    assert report.exit_code(strict=True) == 0
+
+
+def test_every_shape_has_good_and_bad_entries():
+    shapes = checked_shapes()
+    assert len(shapes) >= 21, sorted(shapes)
+    bad = {shape_of(p) for p in (ENTRIES / "bad").glob("*.ttl")}
+    good = {shape_of(p) for p in (ENTRIES / "good").glob("*.ttl")}
+    # A bad entry marked xfail still counts: it shows the rule cannot fail as written, which is the finding.
+    assert not shapes - bad, f"shapes with no bad entry: {sorted(shapes - bad)}"
+    assert not shapes - good, f"shapes with no good entry: {sorted(shapes - good)}"
+    unknown = (bad | good) - shapes
+    assert not unknown, f"entries named after shapes that are not in the shapes file: {sorted(unknown)}"
