@@ -37,7 +37,8 @@ def block(i: int) -> list[str]:
                 (f' pg:endDate "{end}"^^xsd:date ;' if end else "")
         out.append(f'{iri} a pg:{cls} ; rdfs:label "Generated {label} {i}"@en ;{dates} prov:wasDerivedFrom {src} .')
     split, unify = node("event", f"gen-{i}-split"), node("event", f"gen-{i}-unification")
-    out.append(f'{split} a pg:SuccessionEvent ; rdfs:label "split {i}"@en ; pg:successionKind <{V}succession-kind/split> ;'
+    out.append(f'{split} a pg:SuccessionEvent ; rdfs:label "split {i}"@en ;'
+               f' pg:successionKind <{V}succession-kind/split> ;'
                f' pg:date "2014-06-01"^^xsd:date ; org:originalOrganization {trust} ;'
                f' org:resultingOrganization {crc} , {div} ; prov:wasDerivedFrom {src} .')
     out.append(f'{unify} a pg:SuccessionEvent ; rdfs:label "unification {i}"@en ;'
