@@ -35,7 +35,8 @@ def run_query(name: str | None = None, *, file: str | None = None, sparql: str |
 
         raise UsageError("give exactly one of: a stored query name, --file, --sparql")
     q = queries.get(name) if name else queries.from_file(file) if file else queries.from_text(sparql)
-    queries.check_safe(q)
+    if not name:  # stored queries ship with the package and are checked by the tests
+        queries.check_safe(q)
     if endpoint:
         from . import remote
 

@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.command:
-        parser.print_help()
+        parser.print_help(sys.stderr)
         return EXIT_USAGE
     try:
         return _dispatch(args)
@@ -158,12 +158,18 @@ def _dispatch(args: argparse.Namespace) -> int:
                              "see: probgraph queries")
         result = api.run_query(args.name, file=args.file, sparql=args.sparql, params=_params(args.param),
                                endpoint=args.endpoint, use_cache=use_cache, timeout=args.timeout)
-        write_result(result, args.format, sys.stdout.buffer, human=sys.stdout.isatty())
+        try:
+            write_result(result, args.format, sys.stdout.buffer, human=sys.stdout.isatty())
+        except (OSError, RuntimeError, ValueError) as exc:
+            if isinstance(exc, BrokenPipeError):
+                raise
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise UsageError(f"the query failed while running: {first[:300]}") from None
         sys.stdout.buffer.flush()
         return EXIT_OK
     if cmd == "export":
         data = api.export(args.format, inferred=args.inferred, use_cache=use_cache)
-        if args.output:
+        if args.output is not None:
             from .serialisation import write_atomic
 
             write_atomic(args.output, data)

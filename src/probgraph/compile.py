@@ -88,7 +88,7 @@ def compiled(use_cache: bool = True, rebuild: bool = False) -> Compiled:
         else:
             try:
                 build(tmp, files, key)
-                if rebuild and entry.exists():
+                if entry.exists():  # stale, damaged or rebuilt on request
                     shutil.rmtree(entry, ignore_errors=True)
                 try:
                     os.rename(tmp, entry)

@@ -68,6 +68,17 @@ def compact(iri: str) -> str:
     return best
 
 
+_ALLOWED_IRI = re.compile(r'^[^\s<>"{}|^`\\]+$')
+
+
+def _has_label(iri: str, kind: str, select: Select) -> bool:
+    """Whether the IRI (already checked to be safe inside <...>) names an entity of the kind."""
+    cls, _ = ENTITY_KINDS[kind]
+    typed = f"<{iri}> a <{cls}> ." if cls and kind != "rating" else ""
+    q = (f"SELECT ?l WHERE {{ {typed} <{iri}> <http://www.w3.org/2000/01/rdf-schema#label> ?l }} LIMIT 1")
+    return bool(list(select(q)))
+
+
 def candidates(kind: str, select: Select) -> list[tuple[str, str]]:
     """(IRI, label) for every entity of the kind, labels and alternative labels alike."""
     cls, _ = ENTITY_KINDS[kind]
@@ -92,8 +103,6 @@ def resolve(kind: str, value: str, select: Select, param: str = "value") -> ox.N
         return ox.Literal(value)
     if kind not in ENTITY_KINDS:
         raise UsageError(f"parameter {param}: unknown kind {kind!r} in the query header")
-    rows = candidates(kind, select)
-    iris = {iri for iri, _ in rows}
     _, folder = ENTITY_KINDS[kind]
     wanted = value.strip()
     tries = []
@@ -103,9 +112,11 @@ def resolve(kind: str, value: str, select: Select, param: str = "value") -> ox.N
     if folder:
         tries.append(f"{PGID}{folder}/{wanted}")
     tries.append(f"{PGID}{wanted}")
-    for iri in tries:
-        if iri in iris:
+    for iri in tries:  # the common case, a slug or IRI, without listing every label
+        if _ALLOWED_IRI.match(iri) and _has_label(iri, kind, select):
             return ox.NamedNode(iri)
+    rows = candidates(kind, select)
+    iris = {iri for iri, _ in rows}
     if folder is None:
         # any kind of entity: a bare slug matches whatever folder it is in, organisations first
         by_slug = sorted((not i.startswith(f"{PGID}org/"), i) for i in iris if short_name(i) == wanted)

@@ -24,12 +24,14 @@ def read_turtle(path: Path | str) -> list[ox.Triple]:
         raise UsageError(f"{shown}: no such file", "check the path")
     if path.is_dir():
         raise UsageError(f"{shown}: is a directory, not a Turtle file", "name the .ttl files inside it")
+    if not path.is_file():
+        raise UsageError(f"{shown}: not a regular file", "give a Turtle file")
     try:
-        size = path.stat().st_size
-        if size > MAX_INPUT_BYTES:
-            raise UsageError(f"{shown}: {size} bytes is larger than the {MAX_INPUT_BYTES}-byte limit",
+        with path.open("rb") as fh:
+            data = fh.read(MAX_INPUT_BYTES + 1)
+        if len(data) > MAX_INPUT_BYTES:
+            raise UsageError(f"{shown}: larger than the {MAX_INPUT_BYTES}-byte limit",
                              "split the entry into smaller files")
-        data = path.read_bytes()
     except PermissionError:
         raise UsageError(f"{shown}: permission denied", "make the file readable") from None
     except OSError as exc:

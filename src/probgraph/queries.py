@@ -20,10 +20,7 @@ from .names import resolve
 
 _HEADER = re.compile(r"^#\s*(title|description|param|example):\s*(.*)$")
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
-_SERVICE = re.compile(r"(?<![?$:\w])SERVICE(?![\w:-])", re.IGNORECASE)
-# strings, IRIs and comments: blanked out before looking for keywords
-_OPAQUE = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\''
-                     r"|<[^<>\s]*>|#[^\n]*")
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _ERROR_AT = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
 _NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 
@@ -155,8 +152,27 @@ def _find_where(text: str) -> int | None:
 
 
 def check_safe(query: StoredQuery) -> None:
-    """Refuse federated queries: nothing a query says may reach beyond the graph."""
-    if _SERVICE.search(_OPAQUE.sub(" ", query.text)):
+    """Refuse federated queries: nothing a user's query says may reach beyond the graph.
+
+    Text searches can be fooled (an IRI, a comment or a \\u escape can hide the keyword), so a query
+    that mentions 'service' at all is parsed with rdflib's SPARQL 1.1 grammar and refused if its
+    parse tree holds a SERVICE pattern, or if that parser cannot read it.
+    """
+    text = _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), query.text)
+    if "service" not in text.casefold():
+        return
+    from pyparsing import ParseException
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    try:
+        tree = parseQuery(text)
+    except ParseException as exc:
+        raise UsageError(f"{query.source}: the query mentions SERVICE and cannot be checked "
+                         f"(rdflib's SPARQL 1.1 parser: {str(exc).splitlines()[0]})",
+                         "queries run only on probgraph's graph; remove SERVICE") from None
+    except Exception:  # noqa: BLE001 - any failure to check means no
+        raise UsageError(f"{query.source}: the query mentions SERVICE and cannot be checked") from None
+    if "ServiceGraphPattern" in repr(tree):
         raise UsageError(f"{query.source}: SERVICE is not allowed (queries run only on probgraph's graph)")
 
 
@@ -174,10 +190,12 @@ def syntax_error(exc: SyntaxError, source: str) -> InputSyntaxError:
     """Map a SPARQL parser error to one line with the query's line and column."""
     m = _ERROR_AT.match(str(exc.msg) if exc.msg else str(exc))
     if m:
+        problem = m.group(3).strip().splitlines()[0] if m.group(3).strip() else "invalid query"
         return InputSyntaxError(source, int(m.group(1)), int(m.group(2)),
-                                f"SPARQL syntax error: {m.group(3).strip()}",
+                                f"SPARQL syntax error: {problem[:200]}",
                                 "fix the query at that position")
-    return InputSyntaxError(source, None, None, f"SPARQL syntax error: {exc}")
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid query"
+    return InputSyntaxError(source, None, None, f"SPARQL syntax error: {first[:200]}")
 
 
 def selector(store: ox.Store) -> Callable[[str], list[tuple]]:

@@ -19,7 +19,12 @@ _GRAPH_QUERY = ("CONSTRUCT", "DESCRIBE")
 
 
 def _check_url(url: str) -> None:
-    parts = urllib.parse.urlsplit(url)
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError as exc:
+        raise RemoteError(f"{url!r} is not a valid URL ({exc})",
+                          "give a URL such as http://127.0.0.1:7878/query") from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise RemoteError(f"{url!r} is not an http(s) endpoint URL",
                           "give a URL such as http://127.0.0.1:7878/query")

@@ -40,12 +40,15 @@ def export_bytes(fmt: str = "turtle", inferred: bool = False, use_cache: bool = 
 
 def write_atomic(path: str | Path, data: bytes) -> None:
     """Write a file so that it is either wholly there or not changed at all."""
+    if not str(path):
+        raise UsageError("-o needs a file name")
     target = Path(path)
     if target.is_dir():
         raise UsageError(f"{target}: is a directory", "give a file name for -o")
     parent = target.parent if str(target.parent) else Path(".")
     if not parent.is_dir():
-        raise UsageError(f"{target}: folder {parent} does not exist", "create it first")
+        what = "is a file, not a folder" if parent.exists() else "does not exist"
+        raise UsageError(f"{target}: {parent} {what}", "write into an existing folder")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=parent)
     except OSError as exc:
@@ -56,6 +59,9 @@ def write_atomic(path: str | Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes the file private; give it the usual mode
         os.replace(tmp, target)
     except BaseException as exc:
         try:

@@ -16,7 +16,7 @@ def open_store(use_cache: bool = True, rebuild: bool = False) -> ox.Store:
     entry = compiled(use_cache=use_cache, rebuild=rebuild)
     try:
         return ox.Store.read_only(str(entry.store_path))
-    except OSError:
+    except (OSError, RuntimeError, ValueError):
         # a damaged cache entry: build it again rather than fail
         entry = compiled(use_cache=use_cache, rebuild=True)
         return ox.Store.read_only(str(entry.store_path))

@@ -22,6 +22,8 @@ from .errors import EXIT_INVALID, EXIT_OK
 from .names import PGID, compact
 
 SH = "http://www.w3.org/ns/shacl#"
+_PG = "https://w3id.org/probgraph/ontology#"
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _IRI = re.compile(r"https?://[^\s<>\"{}|^`]+")
 
 
@@ -171,9 +173,14 @@ def _focus(base, entry_triples: list[list[ox.Triple]]) -> list:
     touched: set[str] = set()
     for triples in entry_triples:
         for t in triples:
-            if isinstance(t.subject, ox.NamedNode):
+            # only nodes a shape can target: typed ones, or ones described with probgraph's terms
+            if isinstance(t.subject, ox.NamedNode) and (t.predicate.value == _RDF_TYPE
+                                                        or t.predicate.value.startswith(_PG)):
                 subjects.add(t.subject.value)
-            if isinstance(t.object, ox.NamedNode) and t.object.value.startswith(PGID):
+    for triples in entry_triples:
+        for t in triples:
+            if t.subject.value in subjects and isinstance(t.object, ox.NamedNode) \
+                    and t.object.value.startswith(PGID):
                 touched.add(t.object.value)
     touched |= subjects
     for iri in subjects:
@@ -193,7 +200,18 @@ def validate_entries(files: list[str], use_cache: bool = True) -> Report:
 
     graph, _ = _data_graph([], use_cache)
     focus = _focus(graph, parsed)
-    baseline = {r.key() for r in run_shacl(graph, focus)[0]}
+    if not focus:
+        own = _entry_checks(files, parsed, texts)
+        if any(parsed):
+            own.append(Result("Warning", "", "", "the entry describes nothing with probgraph's terms "
+                              "(no typed node, no pg: property), so there is nothing to check", "", "",
+                              files[0], 0, "see docs/data-conventions.md and examples/valid/"))
+        else:
+            own.append(Result("Violation", "", "", "the entry holds no triples", "", "", files[0], 0,
+                              "write the new inspection, organisation or event in Turtle"))
+        return Report(own, _filtered_report(graph.__class__(), own))
+    existing = set(graph.subjects())
+    baseline = {r.key() for r in run_shacl(graph, [n for n in focus if n in existing])[0]}
     known = _known_iris(graph)
     for triples in parsed:
         to_rdflib(triples, graph)
@@ -205,9 +223,6 @@ def validate_entries(files: list[str], use_cache: bool = True) -> Report:
         file, line = _locate(r.focus, texts)
         own.append(Result(**{**asdict(r), "file": file, "line": line, "hint": _hint(r, known)}))
     own.extend(_entry_checks(files, parsed, texts))
-    if not any(parsed):
-        own.append(Result("Violation", "", "", "the entry holds no triples", "", "", files[0], 0,
-                          "write the new inspection, organisation or event in Turtle"))
     own.sort(key=lambda r: (r.severity != "Violation", r.file, r.line, r.focus, r.path, r.message))
     return Report(own, _filtered_report(report, own))
 
