@@ -18,7 +18,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from . import resources
-from .errors import EXIT_INVALID, EXIT_OK
+from .errors import EXIT_INVALID, EXIT_OK, UsageError
 from .names import PGID, compact
 
 SH = "http://www.w3.org/ns/shacl#"
@@ -110,8 +110,11 @@ def run_shacl(data_graph, focus: list | None = None) -> tuple[list[Result], obje
     kwargs = {"focus_nodes": focus} if focus is not None else {}
     if focus is not None and not focus:
         return [], data_graph.__class__()
-    conforms, report, _ = pyshacl.validate(data_graph, shacl_graph=shapes, inference="none",
-                                           advanced=True, allow_warnings=True, **kwargs)
+    conforms, report, text = pyshacl.validate(data_graph, shacl_graph=shapes, inference="none",
+                                              advanced=True, allow_warnings=True, **kwargs)
+    if not hasattr(report, "subjects"):  # pySHACL could not use the shapes at all
+        raise UsageError(f"the shapes in {resources.folder('shapes')} cannot be used: {text}",
+                         "fix the shapes file; pySHACL rejected it")
     out = []
     sh = lambda n: URIRef(SH + n)  # noqa: E731
     for res in report.subjects(RDF.type, sh("ValidationResult")):
