@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import subprocess
 
 import pytest
 
@@ -12,10 +13,10 @@ from conftest import ROOT, run_cli
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-def tour() -> list[tuple[str, list[str]]]:
-    """(command, expected output lines) for every `$ probgraph ...` line in a console block."""
+def tour(kind: str = "") -> list[tuple[str, list[str]]]:
+    """(command, expected output lines) for every `$ ...` line in the console blocks of one kind."""
     steps: list[tuple[str, list[str]]] = []
-    for block in re.findall(r"```console\n(.*?)```", README, re.DOTALL):
+    for block in re.findall(rf"```console{' ' + kind if kind else ''}\n(.*?)```", README, re.DOTALL):
         for line in block.splitlines():
             if line.startswith("$ "):
                 steps.append((line[2:], []))
@@ -51,3 +52,29 @@ def test_setup_commands_are_the_ones_ci_runs():
     assert "pip install -e '.[test]' && pytest" in README
     assert "pip install -e '.[test]' && pytest" in ci
     assert "pip install . && probgraph query predecessors -p org=north-east-region" in README
+
+
+def test_readme_triplestore_section(tmp_path):
+    """The Oxigraph block: the test starts the server itself, on a free loopback port."""
+    from test_remote import free_port, oxigraph_binary, wait_for
+
+    binary = oxigraph_binary()
+    if binary is None:
+        pytest.skip("needs the oxigraph server (pip install oxigraph)")
+    steps = tour("oxigraph")
+    assert steps[0][0].startswith("oxigraph serve") and "127.0.0.1:7878" in steps[0][0]
+    port = free_port()
+    server = subprocess.Popen([binary, "serve", "--location", str(tmp_path / "store"), "--bind",
+                               f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/query", server)
+        for command, expected in steps[1:]:
+            argv = shlex.split(command.replace("127.0.0.1:7878", f"127.0.0.1:{port}"))
+            res = run_cli(*argv[1:], cwd=tmp_path)
+            out = (res.stdout + res.stderr).decode("utf-8")
+            assert res.returncode == 0, out
+            for line in expected:
+                assert line.replace("127.0.0.1:7878", f"127.0.0.1:{port}").strip() in out, out
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -35,23 +35,28 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_for(url: str, proc: subprocess.Popen, seconds: float = 30) -> None:
+    """Wait until the server answers a query, or fail the test."""
+    deadline = time.time() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}?query=ASK%7B%7D", timeout=1).read()
+            return
+        except OSError:
+            if time.time() > deadline or proc.poll() is not None:
+                proc.kill()
+                pytest.fail("oxigraph did not start")
+            time.sleep(0.2)
+
+
 @pytest.fixture(scope="module")
 def oxigraph(tmp_path_factory):
     """An Oxigraph server on 127.0.0.1, loaded with `probgraph load` (the inferred export)."""
     port = free_port()
     proc = subprocess.Popen([oxigraph_binary(), "serve", "--location", str(tmp_path_factory.mktemp("oxi")),
-                             "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                             "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/query"
-    deadline = time.time() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}?query=ASK%7B%7D", timeout=1).read()
-            break
-        except OSError:
-            if time.time() > deadline or proc.poll() is not None:
-                proc.kill()
-                pytest.fail(f"oxigraph did not start: {proc.stderr.read().decode()[:500]}")
-            time.sleep(0.2)
+    wait_for(url, proc)
     res = run_cli("load", "--endpoint", url, "--replace")
     assert res.returncode == 0, res.stderr
     yield url
