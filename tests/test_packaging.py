@@ -1,0 +1,51 @@
+"""The package finds its RDF files from a checkout (editable install) and from a built wheel."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from conftest import ROOT
+
+
+def test_checkout_paths():
+    from probgraph import resources
+
+    assert resources.root() == ROOT
+    names = {p.name for p in resources.graph_inputs()}
+    assert {"probgraph.ttl", "vocabularies.ttl", "organisations.ttl"} <= names
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory):
+    out = tmp_path_factory.mktemp("wheel")
+    res = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out), str(ROOT)],
+                         capture_output=True, text=True)
+    if res.returncode != 0:
+        pytest.skip(f"cannot build a wheel here: {res.stderr[-300:]}")
+    return next(out.glob("probgraph-*.whl"))
+
+
+def test_wheel_carries_the_rdf_files(wheel):
+    names = zipfile.ZipFile(wheel).namelist()
+    for needed in ("probgraph/_data/ontology/probgraph.ttl", "probgraph/_data/shapes/probgraph-shapes.ttl",
+                   "probgraph/_data/queries/predecessors.rq", "probgraph/_data/data/organisations.ttl"):
+        assert needed in names
+
+
+def test_installed_wheel_answers_a_query(wheel, tmp_path):
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target", str(target),
+                    str(wheel)], check=True, capture_output=True)
+    env = {**os.environ, "PYTHONPATH": str(target), "PROBGRAPH_CACHE_DIR": str(tmp_path / "cache")}
+    where = subprocess.run([sys.executable, "-c", "from probgraph import resources; print(resources.root())"],
+                           cwd=tmp_path, env=env, capture_output=True, text=True, check=True).stdout.strip()
+    assert where == str(target / "probgraph" / "_data")
+    res = subprocess.run([sys.executable, "-m", "probgraph", "query", "owners", "-p", "org=northumbria-crc",
+                          "--format", "csv"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert "Sodexo Justice Services" in res.stdout
