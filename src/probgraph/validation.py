@@ -145,32 +145,29 @@ def _shape_owner(shapes, node) -> str:
     return ""
 
 
-def _data_graph(extra: list[list[ox.Triple]], use_cache: bool):
-    """Asserted ontology + data (from the compiled cache) plus the entry's triples, in rdflib."""
+def _data_graph(use_cache: bool):
+    """Asserted ontology + data (from the compiled cache), in rdflib."""
     from .compile import compiled
     from .parsing import to_rdflib
 
     entry = compiled(use_cache=use_cache)
-    g = to_rdflib(q.triple for q in ox.parse(path=str(entry.asserted_nt), format=ox.RdfFormat.N_TRIPLES))
-    for triples in extra:
-        to_rdflib(triples, g)
-    return g, entry
+    return to_rdflib(q.triple for q in ox.parse(path=str(entry.asserted_nt), format=ox.RdfFormat.N_TRIPLES))
 
 
 def validate_graph(use_cache: bool = True) -> Report:
     """Validate the whole graph as it is."""
-    g, _ = _data_graph([], use_cache)
+    g = _data_graph(use_cache)
     results, report = run_shacl(g)
     return Report(results, report.serialize(format="turtle", encoding="utf-8"))
 
 
-def _focus(base, entry_triples: list[list[ox.Triple]]) -> list:
+def _focus(entry_triples: list[list[ox.Triple]], store: ox.Store) -> list[str]:
     """The nodes an entry touches: its subjects, the pgid: nodes it refers to, and what refers to them.
 
     Checking only these is what makes validating an entry fast; a problem the entry causes
     elsewhere (a cycle, a second owner) shows on one of them.
     """
-    from rdflib import URIRef
+    from .compile import ASSERTED_GRAPH
 
     subjects: set[str] = set()
     touched: set[str] = set()
@@ -187,22 +184,74 @@ def _focus(base, entry_triples: list[list[ox.Triple]]) -> list:
                 touched.add(t.object.value)
     touched |= subjects
     for iri in subjects:
-        for s in base.subjects(None, URIRef(iri)):
-            if isinstance(s, URIRef) and str(s).startswith(PGID):
-                touched.add(str(s))
-    return [URIRef(i) for i in sorted(touched)]
+        for q in store.quads_for_pattern(None, None, ox.NamedNode(iri), ASSERTED_GRAPH):
+            if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(PGID):
+                touched.add(q.subject.value)
+    return sorted(touched)
+
+
+# Links that shapes follow backwards from a referenced node (tenures of a chief inspector, other
+# ownerships of a CRC, events of an organisation, a rating's inspection): the context includes the
+# nodes at their far end, with their own statements.
+_BACKLINKS = {_PG + n for n in ("holder", "ownedOrganisation", "aspectRating", "findingOf",
+                               "recommendationOf", "partOf")} | {
+    "http://www.w3.org/ns/org#originalOrganization", "http://www.w3.org/ns/org#resultingOrganization"}
+
+
+def _context(store: ox.Store, focus: list[str], entry: list[list[ox.Triple]]) -> list[ox.Triple]:
+    """The part of the graph the shapes read when they check the focus nodes, plus the ontology.
+
+    Statements of the focus nodes and of the nodes they or the entry refer to; the links into those
+    nodes, and for the links that shapes follow backwards the statements of the referring node;
+    the types of every node mentioned; and all succession links (for the cycle check).
+    """
+    from .compile import ASSERTED_GRAPH
+
+    def out(node: str):
+        return store.quads_for_pattern(ox.NamedNode(node), None, None, ASSERTED_GRAPH)
+
+    triples: set[ox.Triple] = set()
+    first = set(focus)
+    for t in (t for ts in entry for t in ts):
+        if isinstance(t.object, ox.NamedNode):
+            first.add(t.object.value)
+    for node in list(first):
+        for q in out(node):
+            triples.add(q.triple)
+            if isinstance(q.object, ox.NamedNode):
+                first.add(q.object.value)
+    for node in sorted(first):
+        for q in out(node):
+            triples.add(q.triple)
+        for q in store.quads_for_pattern(None, None, ox.NamedNode(node), ASSERTED_GRAPH):
+            triples.add(q.triple)
+            if q.predicate.value in _BACKLINKS and isinstance(q.subject, ox.NamedNode):
+                triples.update(x.triple for x in out(q.subject.value))
+    for link in ("http://www.w3.org/ns/org#originalOrganization", "http://www.w3.org/ns/org#resultingOrganization"):
+        triples.update(q.triple for q in store.quads_for_pattern(None, ox.NamedNode(link), None, ASSERTED_GRAPH))
+    rdf_type = ox.NamedNode(_RDF_TYPE)
+    mentioned = {t.object for t in triples if isinstance(t.object, ox.NamedNode)} | \
+                {t.subject for t in triples if isinstance(t.subject, ox.NamedNode)}
+    for node in mentioned:
+        triples.update(q.triple for q in store.quads_for_pattern(node, rdf_type, None, ASSERTED_GRAPH))
+    for f in resources.turtle_files("ontology"):
+        from .parsing import read_turtle
+
+        triples.update(read_turtle(f))
+    return sorted(triples, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
 
 
 def validate_entries(files: list[str], use_cache: bool = True) -> Report:
     """Validate new entries with the graph; report only what they add or break."""
-    from .parsing import read_turtle
+    from rdflib import URIRef
+
+    from .parsing import read_turtle, to_rdflib
+    from .store import open_store
 
     parsed = [read_turtle(f) for f in files]
     texts = {f: Path(f).read_text(encoding="utf-8", errors="replace") for f in files}
-    from .parsing import to_rdflib
-
-    graph, _ = _data_graph([], use_cache)
-    focus = _focus(graph, parsed)
+    store = open_store(use_cache=use_cache)
+    focus = _focus(parsed, store)
     if not focus:
         own = _entry_checks(files, parsed, texts)
         if any(parsed):
@@ -212,19 +261,21 @@ def validate_entries(files: list[str], use_cache: bool = True) -> Report:
         else:
             own.append(Result("Violation", "", "", "the entry holds no triples", "", "", files[0], 0,
                               "write the new inspection, organisation or event in Turtle"))
-        return Report(own, _filtered_report(graph.__class__(), own))
-    existing = set(graph.subjects())
-    baseline = {r.key() for r in run_shacl(graph, [n for n in focus if n in existing])[0]}
-    known = _known_iris(graph)
+        from rdflib import Graph
+
+        return Report(own, _filtered_report(Graph(), own))
+    graph = to_rdflib(_context(store, focus, parsed))
+    existing = {str(x) for x in graph.subjects()}
+    baseline = {r.key() for r in run_shacl(graph, [URIRef(n) for n in focus if n in existing])[0]}
     for triples in parsed:
         to_rdflib(triples, graph)
-    results, report = run_shacl(graph, focus)
+    results, report = run_shacl(graph, [URIRef(n) for n in focus])
     own: list[Result] = []
     for r in results:
         if r.key() in baseline:
             continue
         file, line = _locate(r.focus, texts)
-        own.append(Result(**{**asdict(r), "file": file, "line": line, "hint": _hint(r, known)}))
+        own.append(Result(**{**asdict(r), "file": file, "line": line, "hint": _hint(r, store)}))
     own.extend(_entry_checks(files, parsed, texts))
     own.sort(key=lambda r: (r.severity != "Violation", r.file, r.line, r.focus, r.path, r.message))
     return Report(own, _filtered_report(report, own))
@@ -262,21 +313,24 @@ def _locate(focus: str, texts: dict[str, str]) -> tuple[str, int]:
     return "", 0
 
 
-def _known_iris(graph) -> list[str]:
-    from rdflib import URIRef
-
-    return sorted({compact(str(s)) for s in graph.subjects() if isinstance(s, URIRef)
-                   and str(s).startswith(PGID)})
-
-
-def _hint(r: Result, known: list[str]) -> str:
+def _hint(r: Result, store: ox.Store) -> str:
     """'did you mean' for a reference to a pgid: IRI that the graph does not have."""
-    if r.value.startswith("pgid:") and r.value not in known:
-        close = difflib.get_close_matches(r.value, known, n=3, cutoff=0.75)
-        if close:
-            return f"{r.value} is not in the graph; did you mean {', '.join(close)}?"
-        return f"{r.value} is not in the graph; define it in the entry or use an existing IRI"
-    return ""
+    from .compile import ASSERTED_GRAPH
+    from .names import expand
+
+    if not r.value.startswith("pgid:") or r.value == r.focus:
+        return ""
+    iri = expand(r.value)
+    if iri and any(True for _ in store.quads_for_pattern(ox.NamedNode(iri), None, None, ASSERTED_GRAPH)):
+        return ""
+    folder = r.value[len("pgid:"):].split("/", 1)[0]
+    known = [compact(sol["s"].value) for sol in store.query(
+        f"SELECT DISTINCT ?s WHERE {{ GRAPH <{ASSERTED_GRAPH.value}> {{ ?s ?p ?o }} "
+        f"FILTER STRSTARTS(STR(?s), \"{PGID}{folder}/\") }}")]
+    close = difflib.get_close_matches(r.value, sorted(known), n=3, cutoff=0.75)
+    if close:
+        return f"{r.value} is not in the graph; did you mean {', '.join(close)}?"
+    return f"{r.value} is not in the graph; define it in the entry or use an existing IRI"
 
 
 def _filtered_report(report, own: list[Result]) -> bytes:
