@@ -264,12 +264,17 @@ def validate_entries(files: list[str], use_cache: bool = True) -> Report:
         from rdflib import Graph
 
         return Report(own, _filtered_report(Graph(), own))
-    graph = to_rdflib(_context(store, focus, parsed))
-    existing = {str(x) for x in graph.subjects()}
-    baseline = {r.key() for r in run_shacl(graph, [URIRef(n) for n in focus if n in existing])[0]}
+    context = _context(store, focus, parsed)
+    graph = to_rdflib(context)
+    existing = {t.subject.value for t in context if isinstance(t.subject, ox.NamedNode)}
     for triples in parsed:
         to_rdflib(triples, graph)
     results, report = run_shacl(graph, [URIRef(n) for n in focus])
+    baseline: set[tuple] = set()
+    old_nodes = [n for n in focus if n in existing]
+    if any(expand_compact(r.focus) in old_nodes for r in results):
+        # only then can a result be the graph's own: check those nodes without the entry
+        baseline = {r.key() for r in run_shacl(to_rdflib(context), [URIRef(n) for n in old_nodes])[0]}
     own: list[Result] = []
     for r in results:
         if r.key() in baseline:
@@ -279,6 +284,11 @@ def validate_entries(files: list[str], use_cache: bool = True) -> Report:
     own.extend(_entry_checks(files, parsed, texts))
     own.sort(key=lambda r: (r.severity != "Violation", r.file, r.line, r.focus, r.path, r.message))
     return Report(own, _filtered_report(report, own))
+
+
+def expand_compact(name: str) -> str:
+    """The full IRI of a compact pgid: name as the report prints it."""
+    return PGID + name[len("pgid:"):] if name.startswith("pgid:") else name
 
 
 def _entry_checks(files, parsed, texts) -> list[Result]:
