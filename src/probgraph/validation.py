@@ -201,9 +201,9 @@ _BACKLINKS = {_PG + n for n in ("holder", "ownedOrganisation", "aspectRating", "
 def _context(store: ox.Store, focus: list[str], entry: list[list[ox.Triple]]) -> list[ox.Triple]:
     """The part of the graph the shapes read when they check the focus nodes, plus the ontology.
 
-    Statements of the focus nodes and of the nodes they or the entry refer to; the links into those
-    nodes, and for the links that shapes follow backwards the statements of the referring node;
-    the types of every node mentioned; and all succession links (for the cycle check).
+    Statements of the focus nodes and of the nodes they or the entry refer to; for the links that
+    shapes follow backwards into those nodes, the statements of the referring node; the types of
+    every node mentioned; and all succession links (for the cycle check).
     """
     from .compile import ASSERTED_GRAPH
 
@@ -223,10 +223,11 @@ def _context(store: ox.Store, focus: list[str], entry: list[list[ox.Triple]]) ->
     for node in sorted(first):
         for q in out(node):
             triples.add(q.triple)
-        for q in store.quads_for_pattern(None, None, ox.NamedNode(node), ASSERTED_GRAPH):
-            triples.add(q.triple)
-            if q.predicate.value in _BACKLINKS and isinstance(q.subject, ox.NamedNode):
-                triples.update(x.triple for x in out(q.subject.value))
+        for link in _BACKLINKS:
+            for q in store.quads_for_pattern(None, ox.NamedNode(link), ox.NamedNode(node), ASSERTED_GRAPH):
+                triples.add(q.triple)
+                if isinstance(q.subject, ox.NamedNode):
+                    triples.update(x.triple for x in out(q.subject.value))
     for link in ("http://www.w3.org/ns/org#originalOrganization", "http://www.w3.org/ns/org#resultingOrganization"):
         triples.update(q.triple for q in store.quads_for_pattern(None, ox.NamedNode(link), None, ASSERTED_GRAPH))
     rdf_type = ox.NamedNode(_RDF_TYPE)
