@@ -108,6 +108,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("probgraph: %(message)s"))
+    logger = logging.getLogger("probgraph")
+    if not logger.handlers:
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.command:

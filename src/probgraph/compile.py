@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import sys
@@ -22,6 +23,7 @@ import pyoxigraph as ox
 from . import __version__, resources
 
 CACHE_FORMAT = "1"
+log = logging.getLogger("probgraph")
 ASSERTED_GRAPH = ox.NamedNode("https://w3id.org/probgraph/graph/asserted")
 
 
@@ -150,6 +152,8 @@ def canonical_triples(triples) -> list[ox.Triple]:
 
 def build(target: Path, files: list[Path], key: str) -> None:
     """Parse, reason, clean and write one cache entry into `target`."""
+    log.info("compiling the graph from %d files (ontology + data + OWL 2 RL closure); "
+             "this takes a while once, then it is cached", len(files))
     from .parsing import to_rdflib
     from .reasoning import close
 
