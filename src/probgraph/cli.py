@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .errors import EXIT_OK, EXIT_USAGE, ProbgraphError, UsageError
+from .errors import EXIT_OK, EXIT_USAGE, ProbgraphError, UsageError, first_line
 
 EPILOG = """exit codes:
   0  success
@@ -171,8 +171,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         except (OSError, RuntimeError, ValueError) as exc:
             if isinstance(exc, BrokenPipeError):
                 raise
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise UsageError(f"the query failed while running: {first[:300]}") from None
+            raise UsageError(f"the query failed while running: {first_line(exc)[:300]}") from None
         sys.stdout.buffer.flush()
         return EXIT_OK
     if cmd == "export":

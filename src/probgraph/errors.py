@@ -12,6 +12,14 @@ EXIT_USAGE = 2
 EXIT_REMOTE = 3
 
 
+def first_line(text: object, default: str = "") -> str:
+    """The first non-empty line of a message (libraries' errors can run over many lines)."""
+    for line in str(text).strip().splitlines():
+        if line.strip():
+            return line.strip()
+    return default or type(text).__name__
+
+
 class ProbgraphError(Exception):
     """An error with a message a person can act on and the exit code it maps to."""
 

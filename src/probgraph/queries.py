@@ -15,7 +15,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from . import resources
-from .errors import InputSyntaxError, UsageError
+from .errors import InputSyntaxError, UsageError, first_line
 from .names import resolve
 
 _HEADER = re.compile(r"^#\s*(title|description|param|example):\s*(.*)$")
@@ -168,7 +168,7 @@ def check_safe(query: StoredQuery) -> None:
         tree = parseQuery(text)
     except ParseException as exc:
         raise UsageError(f"{query.source}: the query mentions SERVICE and cannot be checked "
-                         f"(rdflib's SPARQL 1.1 parser: {str(exc).splitlines()[0]})",
+                         f"(rdflib's SPARQL 1.1 parser: {first_line(exc)})",
                          "queries run only on probgraph's graph; remove SERVICE") from None
     except Exception:  # noqa: BLE001 - any failure to check means no
         raise UsageError(f"{query.source}: the query mentions SERVICE and cannot be checked") from None
@@ -190,12 +190,11 @@ def syntax_error(exc: SyntaxError, source: str) -> InputSyntaxError:
     """Map a SPARQL parser error to one line with the query's line and column."""
     m = _ERROR_AT.match(str(exc.msg) if exc.msg else str(exc))
     if m:
-        problem = m.group(3).strip().splitlines()[0] if m.group(3).strip() else "invalid query"
+        problem = first_line(m.group(3), "invalid query")
         return InputSyntaxError(source, int(m.group(1)), int(m.group(2)),
                                 f"SPARQL syntax error: {problem[:200]}",
                                 "fix the query at that position")
-    first = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid query"
-    return InputSyntaxError(source, None, None, f"SPARQL syntax error: {first[:200]}")
+    return InputSyntaxError(source, None, None, f"SPARQL syntax error: {first_line(exc, 'invalid query')[:200]}")
 
 
 def selector(store: ox.Store) -> Callable[[str], list[tuple]]:

@@ -12,7 +12,7 @@ import urllib.request
 
 import pyoxigraph as ox
 
-from .errors import RemoteError
+from .errors import RemoteError, first_line
 
 DEFAULT_TIMEOUT = 30.0
 _GRAPH_QUERY = ("CONSTRUCT", "DESCRIBE")
@@ -50,8 +50,7 @@ def query(endpoint: str, text: str, timeout: float = DEFAULT_TIMEOUT):
         response = sw.query().response
         body = response.read()
     except SPARQLWrapperException as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise RemoteError(f"{endpoint}: the endpoint rejected the query: {first[:300]}") from None
+        raise RemoteError(f"{endpoint}: the endpoint rejected the query: {first_line(exc)[:300]}") from None
     except urllib.error.HTTPError as exc:
         raise RemoteError(f"{endpoint}: HTTP {exc.code} {exc.reason}") from None
     except urllib.error.URLError as exc:
