@@ -158,6 +158,10 @@ def test_lineage_text_and_mermaid():
     assert "<- Northumbria Probation Trust" in out
     mer = ok("lineage", "north-east-region", "--format", "mermaid")
     assert mer.startswith("graph LR") and "-->|unification, 2021-06-26|" in mer
+    dot = ok("lineage", "northumbria-crc", "--format", "dot")
+    assert dot.startswith("digraph lineage {") and dot.rstrip().endswith("}")
+    assert '[label="Northumbria Community Rehabilitation Company (2014-06-01 to 2021-06-26)", style=bold]' in dot
+    assert dot.count(" -> ") == 2  # trust -> CRC, CRC -> region
 
 
 def test_show_entity_with_sources():

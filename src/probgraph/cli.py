@@ -94,7 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     ln = sub.add_parser("lineage", help="an organisation's predecessors and successors with dates")
     ln.add_argument("org", metavar="ORG", help="slug, label or IRI")
-    ln.add_argument("--format", choices=["text", "mermaid"], default="text")
+    ln.add_argument("--format", choices=["text", "mermaid", "dot"], default="text",
+                    help="indented text, a Mermaid flowchart, or Graphviz DOT (dot -Tsvg makes an SVG)")
 
     s = sub.add_parser("show", help="everything about one entity, with its sources")
     s.add_argument("entity", metavar="ENTITY", help="slug (org/x or x), label or IRI")

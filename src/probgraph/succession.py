@@ -53,10 +53,10 @@ def render_lineage(store: ox.Store, org: str, fmt: str = "text") -> str:
     """Predecessors (whole line back) and successors (whole line forward) of one organisation."""
     term = resolve("org", org, selector(store), param="ORG")
     forward, backward, info = _edges(store)
-    if fmt == "mermaid":
-        return _mermaid(term.value, forward, backward, info)
+    if fmt in ("mermaid", "dot"):
+        return _diagram(term.value, forward, backward, info, fmt)
     if fmt != "text":
-        raise UsageError(f"unknown lineage format {fmt!r}", "use text or mermaid")
+        raise UsageError(f"unknown lineage format {fmt!r}", "use text, mermaid or dot")
     lines = [f"{info.get(term.value, term.value)}  [{short_name(term.value)}]"]
     for title, edges, arrow in (("preceded by", backward, "<-"), ("succeeded by", forward, "->")):
         lines.append(f"  {title}:")
@@ -75,7 +75,8 @@ def _walk(node: str, edges, info, arrow: str, depth: int, seen: set[str]) -> lis
     return out
 
 
-def _mermaid(root: str, forward, backward, info) -> str:
+def _diagram(root: str, forward, backward, info, fmt: str) -> str:
+    """The lineage as a Mermaid flowchart or a Graphviz DOT graph (render DOT with `dot -Tsvg`)."""
     nodes, links = {}, set()
 
     def visit(n: str, edges, direction: int, seen: set[str]) -> None:
@@ -89,9 +90,17 @@ def _mermaid(root: str, forward, backward, info) -> str:
     visit(root, backward, -1, {root})
     visit(root, forward, 1, {root})
     ids = {n: f"n{i}" for i, n in enumerate(sorted(nodes))}
+
+    def text(s: str) -> str:
+        return s.replace('"', "'")
+
+    if fmt == "dot":
+        lines = ["digraph lineage {", "  rankdir=LR;", "  node [shape=box];"]
+        lines += [f'  {ids[n]} [label="{text(nodes[n])}"{", style=bold" if n == root else ""}];'
+                  for n in sorted(nodes)]
+        lines += [f'  {ids[a]} -> {ids[b]} [label="{text(how)}"];' for a, b, how in sorted(links)]
+        return "\n".join(lines) + "\n}\n"
     lines = ["graph LR"]
-    for n in sorted(nodes):
-        lines.append(f'  {ids[n]}["{nodes[n].replace(chr(34), "")}"]')
-    for a, b, how in sorted(links):
-        lines.append(f"  {ids[a]} -->|{how}| {ids[b]}")
+    lines += [f'  {ids[n]}["{text(nodes[n])}"]' for n in sorted(nodes)]
+    lines += [f"  {ids[a]} -->|{how}| {ids[b]}" for a, b, how in sorted(links)]
     return "\n".join(lines) + "\n"
