@@ -7,13 +7,23 @@ imports only pyoxigraph.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the heavy modules load only when a function needs them
+    from collections.abc import Iterator
+
+    import pyoxigraph as ox
+
+    from .compile import Compiled
+    from .validation import Report
+
 __version__ = "0.1.0"
 
 __all__ = ["__version__", "compile_graph", "export", "lineage", "load", "run_query", "select", "show",
            "validate"]
 
 
-def compile_graph(rebuild: bool = False, use_cache: bool = True):
+def compile_graph(rebuild: bool = False, use_cache: bool = True) -> Compiled:
     """Compile (or find in the cache) ontology + data + OWL 2 RL closure; return the cache entry."""
     from .compile import compiled
 
@@ -22,7 +32,8 @@ def compile_graph(rebuild: bool = False, use_cache: bool = True):
 
 def run_query(name: str | None = None, *, file: str | None = None, sparql: str | None = None,
               params: dict[str, str] | None = None, endpoint: str | None = None,
-              use_cache: bool = True, timeout: float = 30.0):
+              use_cache: bool = True,
+              timeout: float = 30.0) -> ox.QuerySolutions | ox.QueryBoolean | Iterator[ox.Triple]:
     """Run a stored query (by name), a query file or query text; return pyoxigraph results.
 
     Parameters are resolved against the graph being queried (embedded or the endpoint) and bound
@@ -81,7 +92,7 @@ def export(fmt: str = "turtle", inferred: bool = False, use_cache: bool = True) 
 
 
 def lineage(org: str, fmt: str = "text", use_cache: bool = True) -> str:
-    """The predecessors and successors of an organisation as indented text (or Mermaid)."""
+    """The predecessors and successors of an organisation as indented text, Mermaid or Graphviz DOT."""
     from .store import open_store
     from .succession import render_lineage
 
@@ -96,7 +107,7 @@ def show(entity: str, use_cache: bool = True) -> str:
     return render_entity(open_store(use_cache=use_cache), entity)
 
 
-def validate(files: list[str], use_cache: bool = True):
+def validate(files: list[str], use_cache: bool = True) -> Report:
     """Validate new entries together with the graph; return a report of what they add or break."""
     from .validation import validate_entries
 

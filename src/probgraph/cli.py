@@ -38,6 +38,19 @@ def _fail(exc: ProbgraphError) -> int:
     return exc.exit_code
 
 
+def _seconds(text: str) -> float:
+    """A finite, positive number of seconds (argparse type)."""
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a number of seconds above 0")
+    return value
+
+
 def _params(pairs: list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for pair in pairs:
@@ -71,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--format", choices=["table", "csv", "tsv", "json", "xml", "turtle", "ntriples"],
                    help="output format (default: table on a terminal, csv when piped; turtle for CONSTRUCT)")
     q.add_argument("--endpoint", help="run on this SPARQL endpoint instead of the embedded graph")
-    q.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for an endpoint (default 30)")
+    q.add_argument("--timeout", type=_seconds, default=30.0, help="seconds to wait for an endpoint (default 30)")
 
     v = sub.add_parser("validate", help="validate new entries (Turtle) together with the graph")
     v.add_argument("files", nargs="+", metavar="FILE")
@@ -90,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     ld.add_argument("--asserted-only", action="store_true",
                     help="upload only asserted triples (default: with the reasoner's closure)")
     ld.add_argument("--replace", action="store_true", help="replace the graph's content instead of adding")
-    ld.add_argument("--timeout", type=float, default=300.0)
+    ld.add_argument("--timeout", type=_seconds, default=300.0, help="seconds to wait for the store (default 300)")
 
     ln = sub.add_parser("lineage", help="an organisation's predecessors and successors with dates")
     ln.add_argument("org", metavar="ORG", help="slug, label or IRI")
@@ -136,8 +149,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _write(data: bytes) -> None:
-    sys.stdout.buffer.write(data)
-    sys.stdout.buffer.flush()
+    try:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise UsageError(f"cannot write the output ({exc.strerror or exc})") from None
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -169,9 +187,9 @@ def _dispatch(args: argparse.Namespace) -> int:
                                endpoint=args.endpoint, use_cache=use_cache, timeout=args.timeout)
         try:
             write_result(result, args.format, sys.stdout.buffer, human=sys.stdout.isatty())
-        except (OSError, RuntimeError, ValueError) as exc:
-            if isinstance(exc, BrokenPipeError):
-                raise
+        except BrokenPipeError:
+            raise
+        except (OSError, RuntimeError, ValueError, SyntaxError) as exc:
             raise UsageError(f"the query failed while running: {first_line(exc)[:300]}") from None
         sys.stdout.buffer.flush()
         return EXIT_OK

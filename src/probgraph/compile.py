@@ -15,12 +15,14 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from . import __version__, resources
+from .errors import UsageError
 
 CACHE_FORMAT = "1"
 log = logging.getLogger("probgraph")
@@ -90,14 +92,20 @@ def compiled(use_cache: bool = True, rebuild: bool = False) -> Compiled:
         else:
             try:
                 build(tmp, files, key)
-                if entry.exists():  # stale, damaged or rebuilt on request
-                    shutil.rmtree(entry, ignore_errors=True)
-                try:
-                    os.rename(tmp, entry)
-                except OSError:
-                    shutil.rmtree(tmp, ignore_errors=True)  # another process won the race
-                    if not _is_complete(entry):
-                        raise
+                if _is_complete(entry) and not rebuild:
+                    shutil.rmtree(tmp, ignore_errors=True)  # another process finished first: use its entry
+                    return Compiled(entry)
+                if entry.exists():  # stale, damaged or rebuilt on request: move it aside, then drop it
+                    trash = Path(tempfile.mkdtemp(prefix=".trash-", dir=cache_root()))
+                    os.rename(entry, trash / "old")
+                    shutil.rmtree(trash, ignore_errors=True)
+                os.rename(tmp, entry)
+            except OSError as exc:
+                shutil.rmtree(tmp, ignore_errors=True)
+                if _is_complete(entry):
+                    return Compiled(entry)
+                raise UsageError(f"cannot write the cache in {cache_root()} ({exc.strerror or exc})",
+                                 "free some space, or run with --no-cache") from None
             except BaseException:
                 shutil.rmtree(tmp, ignore_errors=True)
                 raise
@@ -141,13 +149,21 @@ def read_inputs(files: list[Path]) -> list[ox.Triple]:
     return triples
 
 
-def canonical_triples(triples) -> list[ox.Triple]:
-    """Blank nodes renamed canonically (RDFC-1.0) and triples sorted, for byte-stable output."""
-    ds = ox.Dataset(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+def triple_key(t: ox.Triple) -> tuple[str, str, str]:
+    """The sort order of triples in every file and listing probgraph writes."""
+    return str(t.subject), str(t.predicate), str(t.object)
+
+
+def canonical_quads(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
+    """Blank nodes renamed canonically (RDFC-1.0) over all graphs at once, quads sorted: byte-stable output."""
+    ds = ox.Dataset(quads)
     ds.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-    out = [q.triple for q in ds]
-    out.sort(key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
-    return out
+    return sorted(ds, key=lambda q: (str(q.graph_name), *triple_key(q.triple)))
+
+
+def canonical_triples(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
+    """Blank nodes renamed canonically (RDFC-1.0) and triples sorted, for byte-stable output."""
+    return [q.triple for q in canonical_quads(ox.Quad(t.subject, t.predicate, t.object) for t in triples)]
 
 
 def build(target: Path, files: list[Path], key: str) -> None:
@@ -162,8 +178,11 @@ def build(target: Path, files: list[Path], key: str) -> None:
     closure = close(asserted)
     closure_ox = ox.parse(closure.serialize(format="nt", encoding="utf-8"),
                           format=ox.RdfFormat.N_TRIPLES)
-    closure_sorted = canonical_triples(q.triple for q in closure_ox)
-    asserted_sorted = canonical_triples(asserted_ox)
+    # one renaming over both graphs, so a blank node has the same label in the asserted graph and the closure
+    quads = canonical_quads([ox.Quad(q.subject, q.predicate, q.object) for q in closure_ox]
+                            + [ox.Quad(t.subject, t.predicate, t.object, ASSERTED_GRAPH) for t in asserted_ox])
+    closure_sorted = [q.triple for q in quads if q.graph_name != ASSERTED_GRAPH]
+    asserted_sorted = [q.triple for q in quads if q.graph_name == ASSERTED_GRAPH]
     ox.serialize(asserted_sorted, str(target / "asserted.nt"), format=ox.RdfFormat.N_TRIPLES)
     ox.serialize(closure_sorted, str(target / "closure.nt"), format=ox.RdfFormat.N_TRIPLES)
     store = ox.Store(str(target / "store"))

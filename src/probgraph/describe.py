@@ -5,11 +5,10 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from .compile import ASSERTED_GRAPH
-from .names import compact, resolve
+from .names import RDF_TYPE, compact, resolve
 from .output import cell
 from .queries import selector
 
-_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _DERIVED = "http://www.w3.org/ns/prov#wasDerivedFrom"
 
 
@@ -33,7 +32,7 @@ def render_entity(store: ox.Store, entity: str) -> str:
 
     out = [compact(term.value), "", "Stated:"]
     out += block(asserted) or ["  (nothing)"]
-    derived = [(p, o) for p, o in inferred if not (p.value == _RDF_TYPE and o.value.startswith(
+    derived = [(p, o) for p, o in inferred if not (p.value == RDF_TYPE and o.value.startswith(
         ("http://www.w3.org/ns/prov#", "http://www.w3.org/2002/07/owl#", "http://xmlns.com/foaf/")))]
     if derived:
         out += ["", "Derived by reasoning:"] + block(derived)

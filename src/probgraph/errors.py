@@ -56,12 +56,6 @@ class InputSyntaxError(UsageError):
         self.column = column
 
 
-class InvalidDataError(ProbgraphError):
-    """The data breaks the shapes (exit 1)."""
-
-    exit_code = EXIT_INVALID
-
-
 class RemoteError(ProbgraphError):
     """A SPARQL endpoint or Graph Store could not be reached or refused the request (exit 3)."""
 

@@ -14,6 +14,7 @@ import pyoxigraph as ox
 from .errors import UsageError
 
 PGID = "https://w3id.org/probgraph/id/"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 PREFIXES = {
     "pg": "https://w3id.org/probgraph/ontology#",
     "pgv": "https://w3id.org/probgraph/vocab/",
@@ -68,13 +69,15 @@ def compact(iri: str) -> str:
     return best
 
 
-_ALLOWED_IRI = re.compile(r'^[^\s<>"{}|^`\\]+$')
+_ALLOWED_IRI = re.compile(r'^[^\x00-\x20<>"{}|^`\\\x7f]+$')
 
 
 def _has_label(iri: str, kind: str, select: Select) -> bool:
     """Whether the IRI (already checked to be safe inside <...>) names an entity of the kind."""
     cls, _ = ENTITY_KINDS[kind]
     typed = f"<{iri}> a <{cls}> ." if cls and kind != "rating" else ""
+    if kind == "rating":
+        typed = f"<{iri}> <http://www.w3.org/2004/02/skos/core#inScheme> <https://w3id.org/probgraph/vocab/rating> ."
     q = (f"SELECT ?l WHERE {{ {typed} <{iri}> <http://www.w3.org/2000/01/rdf-schema#label> ?l }} LIMIT 1")
     return bool(list(select(q)))
 

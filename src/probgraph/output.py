@@ -7,10 +7,12 @@ table is ours.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterable
 from typing import BinaryIO
 
 import pyoxigraph as ox
 
+from .compile import canonical_triples
 from .errors import UsageError
 from .names import PREFIXES, compact
 
@@ -23,14 +25,11 @@ SELECT_FORMATS = {
 GRAPH_FORMATS = {
     "turtle": ox.RdfFormat.TURTLE,
     "ntriples": ox.RdfFormat.N_TRIPLES,
-    "nquads": ox.RdfFormat.N_QUADS,
-    "jsonld": ox.RdfFormat.JSON_LD,
     "xml": ox.RdfFormat.RDF_XML,
 }
-FORMATS = ("table", "csv", "tsv", "json", "xml", "turtle", "ntriples")
 
 
-def cell(term) -> str:
+def cell(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> str:
     """A term as a person reads it: prefixed IRI, literal's text, empty when unbound."""
     if term is None:
         return ""
@@ -67,8 +66,9 @@ def table(names: list[str], rows: list[tuple], width: int | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_result(result, fmt: str | None, out: BinaryIO, human: bool = False) -> int:
-    """Write a SELECT/ASK/CONSTRUCT result in the format asked for; return the row count.
+def write_result(result: ox.QuerySolutions | ox.QueryBoolean | Iterable[ox.Triple], fmt: str | None,
+                 out: BinaryIO, human: bool = False) -> None:
+    """Write a SELECT/ASK/CONSTRUCT result in the format asked for.
 
     With no format: a table for a person at a terminal, CSV for a program, Turtle for a graph.
     """
@@ -79,26 +79,24 @@ def write_result(result, fmt: str | None, out: BinaryIO, human: bool = False) ->
         if fmt == "table":
             names, rows = rows_of(result)
             out.write(table(names, rows).encode("utf-8"))
-            return len(rows)
+            return
         if fmt not in SELECT_FORMATS:
             raise UsageError(f"--format {fmt} does not apply to SELECT results",
                              "use table, csv, tsv, json or xml")
-        data = result.serialize(format=SELECT_FORMATS[fmt])
-        out.write(data)
-        return -1
+        out.write(result.serialize(format=SELECT_FORMATS[fmt]))
+        return
     if isinstance(result, ox.QueryBoolean):
         if fmt in ("json", "xml"):
             out.write(result.serialize(format=SELECT_FORMATS[fmt]))
         else:
             out.write(b"true\n" if bool(result) else b"false\n")
-        return 1
+        return
     triples = list(result)
     if fmt in ("table", "turtle"):
         fmt = "turtle"
     if fmt not in GRAPH_FORMATS:
         raise UsageError(f"--format {fmt} does not apply to CONSTRUCT/DESCRIBE results",
                          "use turtle, ntriples or xml")
-    triples.sort(key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+    triples = canonical_triples(triples)  # blank nodes made by CONSTRUCT get stable labels
     prefixes = PREFIXES if fmt == "turtle" else None
     out.write(ox.serialize(triples, format=GRAPH_FORMATS[fmt], prefixes=prefixes) or b"")
-    return len(triples)

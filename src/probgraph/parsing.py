@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
+
+if TYPE_CHECKING:
+    import rdflib
 
 from .errors import InputSyntaxError, UsageError
 
@@ -61,7 +65,7 @@ def parse_turtle_bytes(data: bytes, shown: str) -> list[ox.Triple]:
                                "fix the Turtle at that position (see docs/data-conventions.md)") from None
 
 
-def to_rdflib(triples: Iterable[ox.Triple], graph=None):
+def to_rdflib(triples: Iterable[ox.Triple], graph: rdflib.Graph | None = None) -> rdflib.Graph:
     """Copy pyoxigraph triples into an rdflib Graph (for owlrl and pySHACL)."""
     from rdflib import BNode, Graph, Literal, URIRef
 

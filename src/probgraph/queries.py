@@ -22,7 +22,7 @@ _HEADER = re.compile(r"^#\s*(title|description|param|example):\s*(.*)$")
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _ERROR_AT = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
-_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 @dataclass(frozen=True)
@@ -199,7 +199,8 @@ def syntax_error(exc: SyntaxError, source: str) -> InputSyntaxError:
 
 def selector(store: ox.Store) -> Callable[[str], list[tuple]]:
     """A function running a SELECT on the store and returning rows of terms (for name lookup)."""
+    from .output import rows_of
+
     def select(q: str) -> list[tuple]:
-        res = store.query(q)
-        return [tuple(sol[v] for v in res.variables) for sol in res]
+        return rows_of(store.query(q))[1]
     return select

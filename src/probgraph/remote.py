@@ -6,9 +6,11 @@ the remote path hands the same kind of result to the same renderers as the embed
 
 from __future__ import annotations
 
+import http.client
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable, Iterator
 
 import pyoxigraph as ox
 
@@ -30,7 +32,8 @@ def _check_url(url: str) -> None:
                           "give a URL such as http://127.0.0.1:7878/query")
 
 
-def query(endpoint: str, text: str, timeout: float = DEFAULT_TIMEOUT):
+def query(endpoint: str, text: str,
+          timeout: float = DEFAULT_TIMEOUT) -> ox.QuerySolutions | ox.QueryBoolean | Iterator[ox.Triple]:
     """Run a query on a SPARQL 1.1 endpoint (HTTP POST); return pyoxigraph results."""
     from SPARQLWrapper import JSON, POST, SPARQLWrapper
     from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
@@ -59,12 +62,16 @@ def query(endpoint: str, text: str, timeout: float = DEFAULT_TIMEOUT):
     except TimeoutError:
         raise RemoteError(f"{endpoint}: no answer within {timeout:g} s",
                           "raise --timeout or check the store") from None
-    except (OSError, ValueError) as exc:
-        raise RemoteError(f"{endpoint}: {exc}") from None
+    except (OSError, ValueError, http.client.HTTPException) as exc:
+        raise RemoteError(f"{endpoint}: {first_line(exc)}") from None
     try:
         if is_graph:
             return iter([q.triple for q in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)])
-        return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+        results = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+        if isinstance(results, ox.QuerySolutions):
+            list(results)  # read every row now: a malformed one fails here, not while printing
+            results = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+        return results
     except (SyntaxError, ValueError) as exc:
         raise RemoteError(f"{endpoint}: the answer is not valid SPARQL results ({exc})",
                           "is this URL a SPARQL query endpoint?") from None
@@ -76,11 +83,12 @@ def _reason(reason) -> str:
     return str(reason)
 
 
-def selector(endpoint: str, timeout: float = DEFAULT_TIMEOUT):
+def selector(endpoint: str, timeout: float = DEFAULT_TIMEOUT) -> Callable[[str], list[tuple]]:
     """A SELECT runner on the endpoint returning rows of terms (for name lookup)."""
+    from .output import rows_of
+
     def select(q: str) -> list[tuple]:
-        res = query(endpoint, q, timeout)
-        return [tuple(sol[v] for v in res.variables) for sol in res]
+        return rows_of(query(endpoint, q, timeout))[1]
     return select
 
 
@@ -118,4 +126,7 @@ def put_graph(endpoint: str, graph: str | None, data: bytes, replace: bool,
                           "is the store running, and is the URL right?") from None
     except TimeoutError:
         raise RemoteError(f"{url}: no answer within {timeout:g} s",
+                          "the upload may or may not have been applied; run load again with --replace") from None
+    except (OSError, http.client.HTTPException) as exc:
+        raise RemoteError(f"{url}: the upload failed ({first_line(exc)})",
                           "the upload may or may not have been applied; run load again with --replace") from None

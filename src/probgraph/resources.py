@@ -17,6 +17,11 @@ def root() -> Path:
     """The folder that holds ontology/, data/, shapes/ and queries/."""
     override = os.environ.get("PROBGRAPH_HOME")
     if override:
+        if not (Path(override) / "ontology").is_dir():
+            from .errors import UsageError
+
+            raise UsageError(f"PROBGRAPH_HOME={override} has no ontology/ folder",
+                             "point it at a folder with ontology/, data/, shapes/ and queries/, or unset it")
         return Path(override)
     bundled = _PACKAGE_DIR / "_data"
     if (bundled / "ontology").is_dir():
@@ -24,7 +29,9 @@ def root() -> Path:
     checkout = _PACKAGE_DIR.parent.parent
     if (checkout / "ontology").is_dir():
         return checkout
-    raise FileNotFoundError("cannot find probgraph's ontology/ folder (set PROBGRAPH_HOME)")
+    from .errors import UsageError
+
+    raise UsageError("cannot find probgraph's ontology/ folder", "reinstall probgraph, or set PROBGRAPH_HOME")
 
 
 def folder(name: str) -> Path:

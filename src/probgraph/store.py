@@ -11,9 +11,9 @@ import pyoxigraph as ox
 from .compile import compiled
 
 
-def open_store(use_cache: bool = True, rebuild: bool = False) -> ox.Store:
+def open_store(use_cache: bool = True) -> ox.Store:
     """The compiled closure, compiling it first if the inputs changed."""
-    entry = compiled(use_cache=use_cache, rebuild=rebuild)
+    entry = compiled(use_cache=use_cache)
     try:
         return ox.Store.read_only(str(entry.store_path))
     except (OSError, RuntimeError, ValueError):

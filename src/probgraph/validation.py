@@ -14,16 +14,19 @@ import json
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
+if TYPE_CHECKING:
+    import rdflib
+
 from . import resources
 from .errors import EXIT_INVALID, EXIT_OK, UsageError
-from .names import PGID, compact
+from .names import PGID, RDF_TYPE, compact
 
 SH = "http://www.w3.org/ns/shacl#"
 _PG = "https://w3id.org/probgraph/ontology#"
-_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _IRI = re.compile(r"https?://[^\s<>\"{}|^`]+")
 
 
@@ -66,7 +69,7 @@ class Report:
         return EXIT_OK
 
 
-def shapes_graph():
+def shapes_graph() -> rdflib.Graph:
     """All shapes files as one rdflib graph."""
     from .parsing import read_turtle, to_rdflib
 
@@ -100,7 +103,7 @@ def _path_text(graph, path) -> str:
     return ""
 
 
-def run_shacl(data_graph, focus: list | None = None) -> tuple[list[Result], object]:
+def run_shacl(data_graph: rdflib.Graph, focus: list | None = None) -> tuple[list[Result], rdflib.Graph]:
     """pySHACL over a data graph (asserted data + ontology), optionally only for some focus nodes."""
     import pyshacl
     from rdflib import URIRef
@@ -174,7 +177,7 @@ def _focus(entry_triples: list[list[ox.Triple]], store: ox.Store) -> list[str]:
     for triples in entry_triples:
         for t in triples:
             # only nodes a shape can target: typed ones, or ones described with probgraph's terms
-            if isinstance(t.subject, ox.NamedNode) and (t.predicate.value == _RDF_TYPE
+            if isinstance(t.subject, ox.NamedNode) and (t.predicate.value == RDF_TYPE
                                                         or t.predicate.value.startswith(_PG)):
                 subjects.add(t.subject.value)
     for triples in entry_triples:
@@ -230,7 +233,7 @@ def _context(store: ox.Store, focus: list[str], entry: list[list[ox.Triple]]) ->
                     triples.update(x.triple for x in out(q.subject.value))
     for link in ("http://www.w3.org/ns/org#originalOrganization", "http://www.w3.org/ns/org#resultingOrganization"):
         triples.update(q.triple for q in store.quads_for_pattern(None, ox.NamedNode(link), None, ASSERTED_GRAPH))
-    rdf_type = ox.NamedNode(_RDF_TYPE)
+    rdf_type = ox.NamedNode(RDF_TYPE)
     mentioned = {t.object for t in triples if isinstance(t.object, ox.NamedNode)} | \
                 {t.subject for t in triples if isinstance(t.subject, ox.NamedNode)}
     for node in mentioned:
@@ -239,7 +242,9 @@ def _context(store: ox.Store, focus: list[str], entry: list[list[ox.Triple]]) ->
         from .parsing import read_turtle
 
         triples.update(read_turtle(f))
-    return sorted(triples, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+    from .compile import triple_key
+
+    return sorted(triples, key=triple_key)
 
 
 def validate_entries(files: list[str], use_cache: bool = True) -> Report:
@@ -358,7 +363,7 @@ def _filtered_report(report, own: list[Result]) -> bytes:
     out.add((root, sh("conforms"), Literal(not any(r.severity == "Violation" for r in own), datatype=XSD.boolean)))
     for res in report.subjects(RDF.type, sh("ValidationResult")):
         focus = report.value(res, sh("focusNode"))
-        msgs = {str(m) for m in report.objects(res, sh("resultMessage"))}
+        msgs = {_IRI.sub(lambda m: compact(m.group(0)), str(m)) for m in report.objects(res, sh("resultMessage"))}
         fid = compact(str(focus)) if isinstance(focus, URIRef) else "a blank node"
         if not any((fid, m) in keep for m in msgs):
             continue
