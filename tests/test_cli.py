@@ -206,3 +206,34 @@ def test_compile_and_cache_info():
     res = run_cli("compile")
     assert res.returncode == 0 and b"compiled:" in res.stderr
     assert ok("cache", "info").strip()
+
+
+def test_review_regressions(tmp_path):
+    # a control character in a name is an unknown name, not a crash
+    assert "no org called" in fails(2, "query", "owners", "-p", "org=a\x01b")
+    # timeouts must be finite and positive
+    assert "above 0" in fails(2, "query", "owners", "--timeout", "nan")
+    assert "above 0" in fails(2, "load", "--endpoint", "http://127.0.0.1:9/query", "--timeout", "-1")
+    # a missing PROBGRAPH_HOME is named, not an empty graph
+    assert "has no ontology/ folder" in fails(2, "queries", env={"PROBGRAPH_HOME": str(tmp_path / "none")})
+
+
+def test_full_disk_is_one_line():
+    import os
+
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full here")
+    with open("/dev/full", "wb") as full:
+        import subprocess
+        import sys
+
+        res = subprocess.run([sys.executable, "-m", "probgraph", "export"], stdout=full, stderr=subprocess.PIPE)
+    assert res.returncode == 2 and b"cannot write the output" in res.stderr and b"Traceback" not in res.stderr
+
+
+def test_construct_with_blank_nodes_is_stable():
+    q = ("CONSTRUCT { _:b <http://example.org/about> ?o } WHERE { "
+         "BIND(<https://w3id.org/probgraph/id/org/northumbria-crc> AS ?o) }")
+    a = run_cli("query", "--sparql", q, "--format", "ntriples", env={"PYTHONHASHSEED": "1"})
+    b = run_cli("query", "--sparql", q, "--format", "ntriples", env={"PYTHONHASHSEED": "2"})
+    assert a.returncode == 0 and a.stdout == b.stdout and a.stdout.startswith(b"_:")
