@@ -1,11 +1,15 @@
-"""The whole graph conforms to the shapes."""
+"""The whole graph conforms to the shapes (`probgraph validate` with no file checks the whole graph)."""
 
 from __future__ import annotations
 
-from probgraph.validation import validate_graph
+import json
+
+from conftest import run_cli
 
 
 def test_whole_graph_conforms():
-    report = validate_graph()
-    assert report.violations == [], report.violations[:5]
-    assert report.warnings == [], report.warnings[:5]
+    res = run_cli("validate", "--format", "json")
+    body = json.loads(res.stdout)
+    assert res.returncode == 0, res.stderr
+    assert body["conforms"] is True
+    assert body["violations"] == 0 and body["warnings"] == 0, body["results"][:5]

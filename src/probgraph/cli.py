@@ -87,7 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--timeout", type=_seconds, default=30.0, help="seconds to wait for an endpoint (default 30)")
 
     v = sub.add_parser("validate", help="validate new entries (Turtle) together with the graph")
-    v.add_argument("files", nargs="+", metavar="FILE")
+    v.add_argument("files", nargs="*", metavar="FILE",
+                   help="the new entries; with none, the whole graph is validated (slower, about a minute)")
     v.add_argument("--format", choices=["text", "json", "turtle"], default="text")
     v.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
 
@@ -219,7 +220,12 @@ def _dispatch(args: argparse.Namespace) -> int:
     if cmd == "validate":
         from .validation import render_report
 
-        report = api.validate(args.files, use_cache=use_cache)
+        if args.files:
+            report = api.validate(args.files, use_cache=use_cache)
+        else:
+            from .validation import validate_graph
+
+            report = validate_graph(use_cache=use_cache)
         _write(render_report(report, args.format))
         return report.exit_code(strict=args.strict)
     if cmd == "compile":
