@@ -45,3 +45,20 @@ def test_no_sentence_is_copied(store):
         if common:
             hits.append((sol["node"].value, sol["p"].value, " ".join(sorted(common)[0])))
     assert not hits, hits[:10]
+
+
+def test_no_headline_is_copied_into_a_title_or_label(store):
+    """Titles and labels may name things, but not repeat a source's sentences (ten words in a row)."""
+    def long_windows(text: str) -> set[tuple[str, ...]]:
+        w = words(text)
+        return {tuple(w[i:i + 10]) for i in range(len(w) - 9)}
+
+    copied: set[tuple[str, ...]] = set()
+    for p in list(SEEDS.glob("*.txt")) + [p for p in REFERENCE.glob("*") if p.suffix in (".md", ".csv")]:
+        copied |= long_windows(p.read_text(encoding="utf-8"))
+    names = store.query("""SELECT DISTINCT ?node ?text WHERE {
+        GRAPH <https://w3id.org/probgraph/graph/asserted> { ?node ?p ?text }
+        FILTER (?p IN (<http://purl.org/dc/terms/title>, <http://www.w3.org/2000/01/rdf-schema#label>))
+    } ORDER BY ?node ?text""")
+    hits = [(sol["node"].value, sol["text"].value) for sol in names if long_windows(sol["text"].value) & copied]
+    assert not hits, hits[:10]
