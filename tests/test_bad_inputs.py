@@ -149,25 +149,28 @@ def c(name: str) -> str:
     return str(CORPUS / name)
 
 
-SYNTAX = r"{name}:(\d+):(\d+): "
+def at(name: str, position: str) -> str:
+    """A pattern for a message about corpus file `name` at a position (a regex such as r":4:1: .*dot")."""
+    return re.escape(c(name)) + position
+
 
 CASES = {
     # --- Turtle that does not parse: exit 2, FILE:LINE:COL
     "ttl-unterminated-string": Case(("validate", c("unterminated-string.ttl")),
-                                    pattern=SYNTAX.format(name=re.escape(c("unterminated-string.ttl")))),
+                                    pattern=at("unterminated-string.ttl", r":(\d+):(\d+): ")),
     "ttl-missing-dot": Case(("validate", c("missing-dot.ttl")),
-                            pattern=re.escape(c("missing-dot.ttl")) + r":4:1: .*dot"),
+                            pattern=at("missing-dot.ttl", r":4:1: .*dot")),
     "ttl-bad-iri": Case(("validate", c("bad-iri.ttl")),
-                        pattern=re.escape(c("bad-iri.ttl")) + r":2:\d+: .*IRI"),
+                        pattern=at("bad-iri.ttl", r":2:\d+: .*IRI")),
     "ttl-undefined-prefix": Case(("validate", c("undefined-prefix.ttl")),
-                                 pattern=re.escape(c("undefined-prefix.ttl")) + r":2:48: .*foo"),
+                                 pattern=at("undefined-prefix.ttl", r":2:48: .*foo")),
     "ttl-garbage-bytes": Case(("validate", c("garbage-bytes.ttl")),
-                              pattern=re.escape(c("garbage-bytes.ttl")) + r":\d+:\d+: "),
+                              pattern=at("garbage-bytes.ttl", r":\d+:\d+: ")),
     # --- wrong encodings: exit 2, the position of the first bad byte
     "ttl-latin1": Case(("validate", c("latin1.ttl")),
-                       pattern=re.escape(c("latin1.ttl")) + r":2:63: .*UTF-8"),
+                       pattern=at("latin1.ttl", r":2:63: .*UTF-8")),
     "ttl-utf16-bom": Case(("validate", c("utf16-bom.ttl")),
-                          pattern=re.escape(c("utf16-bom.ttl")) + r":1:1: .*UTF-8"),
+                          pattern=at("utf16-bom.ttl", r":1:1: .*UTF-8")),
     # --- not files
     "ttl-directory": Case(("validate", str(CORPUS)), contains=(str(CORPUS), "directory")),
     "ttl-missing-file": Case(("validate", c("no-such-file.ttl")), contains=(c("no-such-file.ttl"), "no such file")),
@@ -213,7 +216,7 @@ CASES = {
                                    pattern=r"--sparql:1:\d+: SPARQL"),
     "sparql-update-refused": Case(("query", "--sparql", "DROP ALL"), pattern=r"--sparql:1:\d+: "),
     "query-file-syntax": Case(("query", "--file", c("sparql-syntax-error.rq")),
-                              pattern=re.escape(c("sparql-syntax-error.rq")) + r":\d+:\d+: SPARQL"),
+                              pattern=at("sparql-syntax-error.rq", r":\d+:\d+: SPARQL")),
     "query-file-missing": Case(("query", "--file", c("no-such-query.rq")), contains=(c("no-such-query.rq"),)),
     "query-file-directory": Case(("query", "--file", str(CORPUS)), contains=(str(CORPUS), "directory")),
     "query-file-latin1": Case(("query", "--file", c("latin1.rq")), contains=(c("latin1.rq"), "UTF-8")),
