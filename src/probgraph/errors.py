@@ -12,12 +12,15 @@ EXIT_USAGE = 2
 EXIT_REMOTE = 3
 
 
-def first_line(text: object, default: str = "") -> str:
-    """The first non-empty line of a message (libraries' errors can run over many lines)."""
+def first_line(text: object, default: str | None = None) -> str:
+    """The first non-empty line of a message (libraries' errors can run over many lines).
+
+    With no such line: `default`, or the name of the exception's class.
+    """
     for line in str(text).strip().splitlines():
         if line.strip():
             return line.strip()
-    return default or type(text).__name__
+    return default if default is not None else type(text).__name__
 
 
 class ProbgraphError(Exception):

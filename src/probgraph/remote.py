@@ -11,6 +11,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pyoxigraph as ox
 
@@ -50,20 +51,10 @@ def query(endpoint: str, text: str,
     else:
         sw.setReturnFormat(JSON)
     try:
-        response = sw.query().response
-        body = response.read()
+        with _connection_errors(endpoint, timeout, "raise --timeout or check the store"):
+            body = sw.query().response.read()
     except SPARQLWrapperException as exc:
         raise RemoteError(f"{endpoint}: the endpoint rejected the query: {first_line(exc)[:300]}") from None
-    except urllib.error.HTTPError as exc:
-        raise RemoteError(f"{endpoint}: HTTP {exc.code} {exc.reason}") from None
-    except urllib.error.URLError as exc:
-        raise RemoteError(f"{endpoint}: cannot connect ({_reason(exc.reason)})",
-                          "is the store running, and is the URL right?") from None
-    except TimeoutError:
-        raise RemoteError(f"{endpoint}: no answer within {timeout:g} s",
-                          "raise --timeout or check the store") from None
-    except (OSError, ValueError, http.client.HTTPException) as exc:
-        raise RemoteError(f"{endpoint}: {first_line(exc)}") from None
     try:
         if is_graph:
             return iter([q.triple for q in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)])
@@ -75,6 +66,27 @@ def query(endpoint: str, text: str,
     except (SyntaxError, ValueError) as exc:
         raise RemoteError(f"{endpoint}: the answer is not valid SPARQL results ({exc})",
                           "is this URL a SPARQL query endpoint?") from None
+
+
+@contextmanager
+def _connection_errors(url: str, timeout: float, unsure: str, refused: str = "") -> Iterator[None]:
+    """Turn every way an HTTP exchange can fail into one RemoteError line (exit 3).
+
+    `unsure` is the hint when the request may have reached the store, `refused` when the store said no.
+    """
+    try:
+        yield
+    except urllib.error.HTTPError as exc:
+        detail = first_line(exc.read(300).decode("utf-8", "replace"), "")
+        raise RemoteError(f"{url}: HTTP {exc.code} {exc.reason}{': ' + detail if detail else ''}",
+                          refused or None) from None
+    except urllib.error.URLError as exc:
+        raise RemoteError(f"{url}: cannot connect ({_reason(exc.reason)})",
+                          "is the store running, and is the URL right?") from None
+    except TimeoutError:
+        raise RemoteError(f"{url}: no answer within {timeout:g} s", unsure) from None
+    except (OSError, ValueError, http.client.HTTPException) as exc:
+        raise RemoteError(f"{url}: the exchange failed ({first_line(exc)})", unsure) from None
 
 
 def _reason(reason) -> str:
@@ -113,20 +125,7 @@ def put_graph(endpoint: str, graph: str | None, data: bytes, replace: bool,
     url = store_url(endpoint, graph)
     req = urllib.request.Request(url, data=data, method="PUT" if replace else "POST",
                                  headers={"Content-Type": "application/n-triples"})
-    try:
+    with _connection_errors(url, timeout, "the upload may or may not have been applied; "
+                                          "run load again with --replace", "the store kept its previous content"):
         with urllib.request.urlopen(req, timeout=timeout) as resp:
             return resp.status
-    except urllib.error.HTTPError as exc:
-        detail = exc.read(300).decode("utf-8", "replace").strip().splitlines()
-        more = f": {detail[0]}" if detail else ""
-        raise RemoteError(f"{url}: HTTP {exc.code} {exc.reason}{more}",
-                          "the store kept its previous content") from None
-    except urllib.error.URLError as exc:
-        raise RemoteError(f"{url}: cannot connect ({_reason(exc.reason)})",
-                          "is the store running, and is the URL right?") from None
-    except TimeoutError:
-        raise RemoteError(f"{url}: no answer within {timeout:g} s",
-                          "the upload may or may not have been applied; run load again with --replace") from None
-    except (OSError, http.client.HTTPException) as exc:
-        raise RemoteError(f"{url}: the upload failed ({first_line(exc)})",
-                          "the upload may or may not have been applied; run load again with --replace") from None
