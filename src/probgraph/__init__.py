@@ -72,7 +72,7 @@ def _syntax_check(text: str, source: str) -> None:
         ox.Store().query(text)
     except SyntaxError as exc:
         raise syntax_error(exc, source) from None
-    except Exception:  # noqa: BLE001 - evaluation on an empty store may fail; only syntax matters
+    except (OSError, RuntimeError, ValueError):  # evaluating on an empty store may fail; only syntax matters
         pass
 
 
@@ -108,10 +108,10 @@ def show(entity: str, use_cache: bool = True) -> str:
 
 
 def validate(files: list[str], use_cache: bool = True) -> Report:
-    """Validate new entries together with the graph; return a report of what they add or break."""
-    from .validation import validate_entries
+    """Validate new entries together with the graph (what they add or break); with none, the whole graph."""
+    from .validation import validate_entries, validate_graph
 
-    return validate_entries(files, use_cache=use_cache)
+    return validate_entries(files, use_cache=use_cache) if files else validate_graph(use_cache=use_cache)
 
 
 def load(endpoint: str, graph: str | None = None, inferred: bool = True, replace: bool = False,

@@ -220,12 +220,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if cmd == "validate":
         from .validation import render_report
 
-        if args.files:
-            report = api.validate(args.files, use_cache=use_cache)
-        else:
-            from .validation import validate_graph
-
-            report = validate_graph(use_cache=use_cache)
+        report = api.validate(args.files, use_cache=use_cache)
         _write(render_report(report, args.format))
         return report.exit_code(strict=args.strict)
     if cmd == "compile":
