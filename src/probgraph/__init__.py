@@ -23,11 +23,15 @@ __all__ = ["__version__", "compile_graph", "export", "lineage", "load", "run_que
            "validate"]
 
 
-def compile_graph(rebuild: bool = False, use_cache: bool = True) -> Compiled:
-    """Compile (or find in the cache) ontology + data + OWL 2 RL closure; return the cache entry."""
+def compile_graph(rebuild: bool = False, use_cache: bool = True, reasoner: str | None = None) -> Compiled:
+    """Compile (or find in the cache) ontology + data + OWL 2 RL closure; return the cache entry.
+
+    reasoner: "native" (the rule files in ontology/rules, the default) or "owlrl" (the reference);
+    None means $PROBGRAPH_REASONER, else native.
+    """
     from .compile import compiled
 
-    return compiled(use_cache=use_cache, rebuild=rebuild)
+    return compiled(use_cache=use_cache, rebuild=rebuild, reasoner=reasoner)
 
 
 def run_query(name: str | None = None, *, file: str | None = None, sparql: str | None = None,

@@ -116,6 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("compile", help="compile the graph into the cache now")
     c.add_argument("--force", action="store_true", help="rebuild even if the cache is current")
+    c.add_argument("--reasoner", choices=["native", "owlrl"],
+                   help="native: the OWL 2 RL rule files in ontology/rules (default); owlrl: the reference "
+                        "reasoner (slow). Other commands use $PROBGRAPH_REASONER, else native")
 
     cache = sub.add_parser("cache", help="cache housekeeping")
     cache.add_argument("action", choices=["clear", "info"])
@@ -224,10 +227,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         _write(render_report(report, args.format))
         return report.exit_code(strict=args.strict)
     if cmd == "compile":
-        entry = api.compile_graph(rebuild=args.force, use_cache=use_cache)
+        entry = api.compile_graph(rebuild=args.force, use_cache=use_cache, reasoner=args.reasoner)
         meta = entry.meta()
         print(f"compiled: {meta['asserted_triples']} asserted triples, {meta['closure_triples']} "
-              f"with the closure; cache {entry.path}", file=sys.stderr)
+              f"with the closure ({meta['reasoner']} reasoner); cache {entry.path}", file=sys.stderr)
         return EXIT_OK
     if cmd == "cache":
         from .compile import cache_root, clear_cache
