@@ -111,8 +111,10 @@ def compiled(use_cache: bool = True, rebuild: bool = False, reasoner: str | None
     import atexit
 
     atexit.register(shutil.rmtree, tmp, True)
-    build(tmp, files, cache_key(key_inputs(reasoner), reasoner), reasoner)
-    return Compiled(tmp)
+    key = cache_key(key_inputs(reasoner), reasoner)
+    (tmp / key).mkdir()  # an entry is named by its key, which meta.json must match
+    build(tmp / key, files, key, reasoner)
+    return Compiled(tmp / key)
 
 
 def _hold_lock(folder: Path) -> int:
