@@ -43,3 +43,13 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None, stdin:
     full_env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")} | (env or {})
     return subprocess.run([sys.executable, "-m", "probgraph", *args], cwd=cwd or ROOT, env=full_env,
                           input=stdin, capture_output=True, timeout=timeout)
+
+
+# The loop a data contributor runs (`pytest -m contributor`): data, shapes, queries and examples.
+CONTRIBUTOR_FILES = {"test_data.py", "test_shapes.py", "test_queries.py", "test_examples.py"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.path.name in CONTRIBUTOR_FILES:
+            item.add_marker(pytest.mark.contributor)

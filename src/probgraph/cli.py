@@ -131,7 +131,7 @@ def build_parser():  # -> argparse.ArgumentParser
 
     v = sub.add_parser("validate", help="validate new entries (Turtle) together with the graph")
     v.add_argument("files", nargs="*", metavar="FILE",
-                   help="the new entries; with none, the whole graph is validated (slower, about a minute)")
+                   help="the new entries; with none, the whole graph is validated (a few seconds)")
     v.add_argument("--format", choices=["text", "json", "turtle"], default="text")
     v.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
 
