@@ -15,7 +15,7 @@ import pyoxigraph as ox
 
 from .compile import compiled
 from .errors import UsageError
-from .names import PREFIXES
+from .namespaces import PREFIXES
 
 EXPORT_FORMATS = {
     "turtle": ox.RdfFormat.TURTLE,
