@@ -16,10 +16,18 @@ if TYPE_CHECKING:  # the heavy modules load only when a function needs them
     from .compile import Compiled
     from .validation import Report
 
-__version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> str:
+    """`__version__` is the ontology's owl:versionInfo, read when first asked for (one place for it)."""
+    if name == "__version__":
+        from .resources import ontology_version
+
+        return ontology_version()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = ["__version__", "compile_graph", "export", "lineage", "load", "run_query", "select", "show",
-           "validate"]
+           "validate", "write_output"]
 
 
 def compile_graph(rebuild: bool = False, use_cache: bool = True, reasoner: str | None = None) -> Compiled:
@@ -126,3 +134,13 @@ def load(endpoint: str, graph: str | None = None, inferred: bool = True, replace
     data = export_bytes("ntriples", inferred=inferred)
     put_graph(endpoint, graph, data, replace=replace, timeout=timeout)
     return data.count(b"\n")
+
+
+def write_output(path: str | None, data: bytes) -> None:
+    """Write a command's output to `-o PATH` as cp does (devices and pipes directly, files atomically).
+
+    Every command with `-o` goes through this; None or "-" is standard output. See outfile.py.
+    """
+    from .outfile import write_output as write
+
+    write(path, data)

@@ -26,6 +26,11 @@ examples:
 """
 
 
+OUTPUT_HELP = ("write to FILE instead of standard output: a regular file is replaced atomically (keeping its "
+               "mode; a symlink's target is replaced, a hard-linked file rewritten in place); a device, pipe or "
+               "- is written to directly")
+
+
 def _fail(exc: ProbgraphError) -> int:
     print(f"probgraph: error: {exc}", file=sys.stderr)
     return exc.exit_code
@@ -109,9 +114,19 @@ def build_parser():  # -> argparse.ArgumentParser
             self.print_usage(sys.stderr)
             raise SystemExit(_fail(UsageError(message, f"see: {self.prog} --help")))
 
+    class _Version(argparse.Action):
+        """--version, looked up only when asked for (it is read from the ontology file)."""
+
+        def __init__(self, option_strings: list[str], dest: str, **kwargs) -> None:
+            super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
+
+        def __call__(self, parser, namespace, values, option_string=None) -> None:
+            print(f"probgraph {__version__}")
+            parser.exit()
+
     p = _Parser(prog="probgraph", description="A knowledge graph of probation in England and Wales.",
                 epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--version", action="version", version=f"probgraph {__version__}")
+    p.add_argument("--version", action=_Version)
     p.add_argument("--no-cache", action="store_true",
                    help="compile the graph afresh in a temporary folder instead of using the cache")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -128,6 +143,7 @@ def build_parser():  # -> argparse.ArgumentParser
                    help="output format (default: table on a terminal, csv when piped; turtle for CONSTRUCT)")
     q.add_argument("--endpoint", help="run on this SPARQL endpoint instead of the embedded graph")
     q.add_argument("--timeout", type=_seconds, default=30.0, help="seconds to wait for an endpoint (default 30)")
+    q.add_argument("-o", "--output", metavar="FILE", help=OUTPUT_HELP)
 
     v = sub.add_parser("validate", help="validate new entries (Turtle) together with the graph")
     v.add_argument("files", nargs="*", metavar="FILE",
@@ -138,7 +154,7 @@ def build_parser():  # -> argparse.ArgumentParser
     e = sub.add_parser("export", help="write the graph as RDF (byte-identical for the same inputs)")
     e.add_argument("--format", choices=["turtle", "ntriples", "nquads", "jsonld"], default="turtle")
     e.add_argument("--inferred", action="store_true", help="include what the OWL 2 RL reasoner derives")
-    e.add_argument("-o", "--output", help="write to this file (atomically) instead of standard output")
+    e.add_argument("-o", "--output", metavar="FILE", help=OUTPUT_HELP)
 
     ld = sub.add_parser("load", help="upload the graph to a triplestore (Graph Store Protocol)")
     ld.add_argument("--endpoint", required=True,
@@ -177,14 +193,14 @@ def main(argv: list[str] | None = None) -> int:
 
     cache.notice = _notice
     argv = sys.argv[1:] if argv is None else argv
-    args = fast_query_args(argv)
-    if args is None:
-        parser = build_parser()
-        args = parser.parse_args(argv)
-        if not args.command:
-            parser.print_help(sys.stderr)
-            return EXIT_USAGE
     try:
+        args = fast_query_args(argv)
+        if args is None:
+            parser = build_parser()
+            args = parser.parse_args(argv)
+            if not args.command:
+                parser.print_help(sys.stderr)
+                return EXIT_USAGE
         return _dispatch(args)
     except ProbgraphError as exc:
         return _fail(exc)
@@ -198,13 +214,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _write(data: bytes) -> None:
-    try:
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-    except BrokenPipeError:
-        raise
-    except OSError as exc:
-        raise UsageError(f"cannot write the output ({exc.strerror or exc})") from None
+    from .outfile import write_output
+
+    write_output(None, data)
 
 
 def _dispatch(args) -> int:  # an argparse.Namespace or _Args
@@ -226,6 +238,9 @@ def _dispatch(args) -> int:  # an argparse.Namespace or _Args
         _write("\n".join(lines).encode("utf-8"))
         return EXIT_OK
     if cmd == "query":
+        import io
+
+        from .outfile import write_output
         from .output import write_result
 
         given = [x for x in (args.name, args.file, args.sparql) if x is not None]
@@ -234,22 +249,18 @@ def _dispatch(args) -> int:  # an argparse.Namespace or _Args
                              "see: probgraph queries")
         result = api.run_query(args.name, file=args.file, sparql=args.sparql, params=_params(args.param),
                                endpoint=args.endpoint, use_cache=use_cache, timeout=args.timeout)
+        buffer = io.BytesIO()  # the whole answer first: an error while it is computed leaves no short output
+        human = args.output in (None, "-") and sys.stdout is not None and sys.stdout.isatty()
         try:
-            write_result(result, args.format, sys.stdout.buffer, human=sys.stdout.isatty())
-        except BrokenPipeError:
-            raise
+            write_result(result, args.format, buffer, human=human)
         except (OSError, RuntimeError, ValueError, SyntaxError) as exc:
             raise UsageError(f"the query failed while running: {first_line(exc)[:300]}") from None
-        sys.stdout.buffer.flush()
+        write_output(args.output, buffer.getvalue())
         return EXIT_OK
     if cmd == "export":
-        data = api.export(args.format, inferred=args.inferred, use_cache=use_cache)
-        if args.output is not None:
-            from .serialisation import write_atomic
+        from .outfile import write_output
 
-            write_atomic(args.output, data)
-        else:
-            _write(data)
+        write_output(args.output, api.export(args.format, inferred=args.inferred, use_cache=use_cache))
         return EXIT_OK
     if cmd == "load":
         print(f"uploading the {'asserted' if args.asserted_only else 'inferred'} graph to {args.endpoint} "

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 import pyoxigraph as ox
 
 from .errors import UsageError
-from .names import PGID, PREFIXES, compact, short_name
+from .namespaces import PREFIXES, compact
 
 TYPE_CHECKING = False  # typing and compile.py are not imported on the warm path
 if TYPE_CHECKING:
@@ -31,7 +31,8 @@ GRAPH_FORMATS = {
 
 
 def cell(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> str:
-    """A term as a person reads it: prefixed IRI, literal's text, empty when unbound."""
+    """A term as a person reads it: its compact name (the one files, `-p` and `show` use), a literal's
+    text, empty when unbound."""
     if term is None:
         return ""
     if isinstance(term, ox.NamedNode):
@@ -47,16 +48,9 @@ def rows_of(solutions: ox.QuerySolutions) -> tuple[list[str], list[tuple]]:
     return names, [tuple(sol[v] for v in solutions.variables) for sol in solutions]
 
 
-def _shown(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> str:
-    """In a table, an entity of the graph is shown by its slug, the name `show` and `-p` accept."""
-    if isinstance(term, ox.NamedNode) and term.value.startswith(PGID):
-        return short_name(term.value)
-    return cell(term)
-
-
 def table(names: list[str], rows: list[tuple], width: int | None = None) -> str:
     """A plain-text table whose columns shrink to fit the terminal."""
-    texts = [[_shown(t) for t in row] for row in rows]
+    texts = [[cell(t) for t in row] for row in rows]
     widths = [max([len(n)] + [len(r[i]) for r in texts]) for i, n in enumerate(names)]
     if not width:
         import shutil

@@ -66,3 +66,13 @@ def turtle_files(name: str) -> list[Path]:
 def graph_inputs() -> list[Path]:
     """The files the compiled graph is made from: the ontology and the instance data."""
     return turtle_files("ontology") + turtle_files("data")
+
+
+def ontology_version() -> str:
+    """The ontology's owl:versionInfo, which is also the package's version (pyproject reads it too)."""
+    import re
+
+    found = re.search(rb'owl:versionInfo\s+"([^"]+)"', (folder("ontology") / "probgraph.ttl").read_bytes())
+    if not found:
+        raise ValueError("ontology/probgraph.ttl has no owl:versionInfo")
+    return found.group(1).decode("ascii")
