@@ -70,7 +70,7 @@ class _Args:
 
     def __init__(self, name: str, params: list[str], fmt: str | None) -> None:
         self.command, self.name, self.param, self.format = "query", name, params, fmt
-        self.file = self.sparql = self.endpoint = None
+        self.file = self.sparql = self.endpoint = self.output = None
         self.timeout, self.no_cache = 30.0, False
 
 

@@ -69,10 +69,19 @@ def graph_inputs() -> list[Path]:
 
 
 def ontology_version() -> str:
-    """The ontology's owl:versionInfo, which is also the package's version (pyproject reads it too)."""
-    import re
+    """The ontology's owl:versionInfo, which is also the package's version (pyproject reads it too).
 
-    found = re.search(rb'owl:versionInfo\s+"([^"]+)"', (folder("ontology") / "probgraph.ttl").read_bytes())
-    if not found:
-        raise ValueError("ontology/probgraph.ttl has no owl:versionInfo")
-    return found.group(1).decode("ascii")
+    Read without re or pathlib: every command, the warm query included, asks for the version.
+    """
+    with open(os.path.join(folder_dir("ontology"), "probgraph.ttl"), "rb") as fh:
+        data = fh.read()
+    at = data.find(b"owl:versionInfo")
+    while at >= 0:
+        rest = data[at + len(b"owl:versionInfo"):]
+        value = rest.lstrip()
+        if len(value) < len(rest) and value.startswith(b'"') and b'"' in value[1:]:
+            found = value[1:value.index(b'"', 1)]
+            if found:
+                return found.decode("ascii")
+        at = data.find(b"owl:versionInfo", at + 1)
+    raise ValueError("ontology/probgraph.ttl has no owl:versionInfo")
