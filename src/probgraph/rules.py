@@ -127,7 +127,7 @@ def check_supported(files: list[tuple[Path, list[ox.Triple]]], rules: list[RuleF
 
 def run_checks(store: ox.Store, rules: list[RuleFile], kind: str) -> None:
     """Run the check files of one kind; the first row found fails the compile (exit 2)."""
-    from .names import compact
+    from .namespaces import compact
 
     for rule in rules:
         if rule.check != kind:
