@@ -6,6 +6,7 @@ read with it first; rdflib graphs are built from its triples only where rdflib i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -62,7 +63,32 @@ def parse_turtle_bytes(data: bytes, shown: str) -> list[ox.Triple]:
         if ": " in problem and problem.startswith("Parser error"):
             problem = problem.split(": ", 1)[1]
         raise InputSyntaxError(shown, exc.lineno, exc.offset, f"Turtle syntax error: {problem}",
-                               "fix the Turtle at that position (see docs/data-conventions.md)") from None
+                               _slash_hint(data, exc.lineno, exc.offset)
+                               or "fix the Turtle at that position (see docs/data-conventions.md)") from None
+
+
+_SLASHED = re.compile(r"([A-Za-z][\w-]*):([\w-]+)/([\w.-]*[\w-])")
+
+
+def _slash_hint(data: bytes, line: int | None, column: int | None) -> str:
+    """For `pgid:inspection/2019-x` (a '/' in a prefixed name): the name to write instead."""
+    if not line or not column:
+        return ""
+    from .namespaces import PREFIXES, compact
+
+    text = data.decode("utf-8", errors="replace").splitlines()
+    if line > len(text):
+        return ""
+    for m in _SLASHED.finditer(text[line - 1]):
+        if m.start() < column <= m.end() + 1 and m.group(1) in PREFIXES:
+            iri = PREFIXES[m.group(1)] + f"{m.group(2)}/{m.group(3)}"
+            name = compact(iri)
+            if name != iri:
+                prefix = name.split(":", 1)[0]
+                return (f"a prefixed name cannot hold '/': write {name} "
+                        f"(declare @prefix {prefix}: <{PREFIXES[prefix]}> .)")
+            return f"a prefixed name cannot hold '/': write <{iri}>"
+    return ""
 
 
 def to_rdflib(triples: Iterable[ox.Triple], graph: rdflib.Graph | None = None) -> rdflib.Graph:

@@ -177,12 +177,12 @@ def validate_graph(use_cache: bool = True, engine: str = "rudof") -> Report:
     """Validate the whole graph as it is: by rudof (fast, the default) or pySHACL (the reference)."""
     if engine == "pyshacl":
         results, report = run_shacl(_data_graph(use_cache))
-        return Report(results, report.serialize(format="turtle", encoding="utf-8"))
+        return Report(_in_files(results, resources.graph_inputs()), report.serialize(format="turtle", encoding="utf-8"))
     from .compile import cached_bytes
     from .fast_shacl import run
 
     results, report = run(cached_bytes("asserted", use_cache), shapes_nt())
-    return Report(results, report)
+    return Report(_in_files(results, resources.graph_inputs()), report)
 
 
 def shapes_nt() -> bytes:
@@ -191,6 +191,24 @@ def shapes_nt() -> bytes:
 
     return ox.serialize([t for f in resources.turtle_files("shapes") for t in read_turtle(f)],
                         format=ox.RdfFormat.N_TRIPLES)
+
+
+def _in_files(results: list[Result], files: list[Path]) -> list[Result]:
+    """Each result with the data file and line of the offending triple (or of its node)."""
+    from .locate import triple_line
+
+    base = resources.root()
+    texts = {f: f.read_text(encoding="utf-8", errors="replace") for f in files}
+    out = []
+    for r in results:
+        for f, text in texts.items():
+            line = triple_line(text, r.focus, r.path) if r.focus else 0
+            if line:
+                shown = f.relative_to(base).as_posix() if f.is_relative_to(base) else str(f)
+                r = Result(**{**asdict(r), "file": shown, "line": line})
+                break
+        out.append(r)
+    return out
 
 
 def _focus(entry_triples: list[list[ox.Triple]], store: ox.Store) -> list[str]:
@@ -300,6 +318,14 @@ def validate_entries(files: list[str], use_cache: bool = True) -> Report:
 
         return Report(own, _filtered_report(Graph(), own))
     context = _context(store, focus, parsed)
+    inside = _inside_data(files)
+    if inside:
+        # a file already in data/ is compiled into the graph: check it against the graph without it
+        others = _other_inputs(inside)
+        own_only = {t for f, triples in zip(files, parsed, strict=False) if f in inside for t in triples} - others
+        context = [t for t in context if t not in own_only]
+    else:
+        others = None
     graph = to_rdflib(context)
     existing = {t.subject.value for t in context if isinstance(t.subject, ox.NamedNode)}
     for triples in parsed:
@@ -314,9 +340,10 @@ def validate_entries(files: list[str], use_cache: bool = True) -> Report:
     for r in results:
         if r.key() in baseline:
             continue
-        file, line = _locate(r.focus, texts)
+        file, line = _locate(r.focus, r.path, texts)
         own.append(Result(**{**asdict(r), "file": file, "line": line, "hint": _hint(r, store)}))
     own.extend(_entry_checks(files, parsed, texts))
+    own.extend(_duplicates(files, parsed, texts, store, others))
     own.sort(key=lambda r: (r.severity != "Violation", r.file, r.line, r.focus, r.path, r.message))
     return Report(own, _filtered_report(report, own))
 
@@ -339,19 +366,58 @@ def _first_line(text: str, needle: str) -> int:
     return 0
 
 
-def _locate(focus: str, texts: dict[str, str]) -> tuple[str, int]:
-    """The entry file and line where a focus node is first written (prefixed name, full IRI, old pgid: form)."""
-    iri = expand(focus)
-    if not iri or not iri.startswith(PGID):
-        return "", 0
-    local = iri[len(PGID):]
-    needles = [focus, f"<{iri}>", f"pgid:{local.replace('/', chr(92) + '/')}"]
+def _locate(focus: str, path: str, texts: dict[str, str]) -> tuple[str, int]:
+    """The entry file and line of the offending triple (or of its node's first line)."""
+    from .locate import triple_line
+
     for f, text in texts.items():
-        for needle in needles:
-            line = _first_line(text, needle)
-            if line:
-                return f, line
+        line = triple_line(text, focus, path) if focus else 0
+        if line:
+            return f, line
     return "", 0
+
+
+def _inside_data(files: list[str]) -> set[str]:
+    """The entry files that are part of the compiled graph (under data/)."""
+    inputs = {p.resolve() for p in resources.graph_inputs()}
+    return {f for f in files if Path(f).resolve() in inputs}
+
+
+def _other_inputs(inside: set[str]) -> set[ox.Triple]:
+    """Every asserted triple of the graph's files other than these."""
+    from .parsing import read_turtle
+
+    skip = {Path(f).resolve() for f in inside}
+    return {t for p in resources.graph_inputs() if p.resolve() not in skip for t in read_turtle(p)}
+
+
+def _duplicates(files: list[str], parsed: list[list[ox.Triple]], texts: dict[str, str], store: ox.Store,
+                others: set[ox.Triple] | None) -> list[Result]:
+    """A node the entry defines (gives a type) that the graph already has, named as a duplicate."""
+    from .compile import ASSERTED_GRAPH
+    from .locate import subject_line, where_defined
+
+    rdf_type = ox.NamedNode(RDF_TYPE)
+    data_files = resources.turtle_files("data")
+    out = []
+    for f, triples in zip(files, parsed, strict=False):
+        mine = Path(f).resolve()
+        for node in sorted({t.subject for t in triples if t.predicate == rdf_type
+                            and isinstance(t.subject, ox.NamedNode)}, key=lambda n: n.value):
+            if others is not None:
+                known = any(t.subject == node and t.predicate == rdf_type for t in others)
+            else:
+                known = any(True for _ in store.quads_for_pattern(node, rdf_type, None, ASSERTED_GRAPH))
+            if not known:
+                continue
+            name = compact(node.value)
+            found = where_defined(name, [p for p in data_files if p.resolve() != mine])
+            where = (f"{found[0].relative_to(resources.root()).as_posix()}:{found[1]}"
+                     if found else "the graph")
+            out.append(Result("Violation", name, "", f"is already defined in {where}; "
+                              "pick a new slug or edit that file", "", "", f,
+                              subject_line(texts[f], name), f"{name}-2 (a new slug), or edit {where.split(':')[0]}"))
+    return out
 
 
 def _hint(r: Result, store: ox.Store) -> str:
