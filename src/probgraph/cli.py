@@ -10,13 +10,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .errors import EXIT_OK, EXIT_USAGE, ProbgraphError, UsageError, first_line
+from .errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, ProbgraphError, UsageError
 
 EPILOG = """exit codes:
   0  success
   1  validation found violations (or warnings, with --strict)
   2  bad usage or unreadable input (file:line:col in the message)
   3  a remote endpoint failed (refused, timed out, HTTP error, rejected query)
+  130  interrupted (Ctrl-C)
 
 examples:
   probgraph queries
@@ -56,6 +57,17 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _megabytes(text: str) -> int:
+    """A whole number of megabytes, at least 256 (argparse type)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of MB") from None
+    if not 256 <= value <= 1 << 24:
+        raise argparse.ArgumentTypeError(f"{text!r}: give between 256 and {1 << 24} MB")
+    return value
+
+
 def _params(pairs: list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for pair in pairs:
@@ -70,6 +82,7 @@ def _params(pairs: list[str]) -> dict[str, str]:
 
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
+    from .bounded import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 
     p = _Parser(prog="probgraph", description="A knowledge graph of probation in England and Wales.",
                 epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -89,7 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--format", choices=["table", "csv", "tsv", "json", "xml", "turtle", "ntriples"],
                    help="output format (default: table on a terminal, csv when piped; turtle for CONSTRUCT)")
     q.add_argument("--endpoint", help="run on this SPARQL endpoint instead of the embedded graph")
-    q.add_argument("--timeout", type=_seconds, default=30.0, help="seconds to wait for an endpoint (default 30)")
+    q.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT,
+                   help="seconds the query may take, on the embedded graph or at the endpoint (default 30)")
+    q.add_argument("--memory", type=_megabytes, default=DEFAULT_MEMORY_MB, metavar="MB",
+                   help=f"memory a query on the embedded graph may use, in MB (default {DEFAULT_MEMORY_MB})")
     q.add_argument("-o", "--output", metavar="FILE", help=OUTPUT_HELP)
 
     v = sub.add_parser("validate", help="validate new entries (Turtle) together with the graph")
@@ -147,8 +163,8 @@ def main(argv: list[str] | None = None) -> int:
     except ProbgraphError as exc:
         return _fail(exc)
     except KeyboardInterrupt:
-        print("probgraph: interrupted", file=sys.stderr)
-        return 130
+        print("probgraph: error: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
     except MemoryError:
@@ -180,24 +196,17 @@ def _dispatch(args: argparse.Namespace) -> int:
         _write("\n".join(lines).encode("utf-8"))
         return EXIT_OK
     if cmd == "query":
-        import io
-
         from .outfile import write_output
-        from .output import write_result
 
         given = [x for x in (args.name, args.file, args.sparql) if x is not None]
         if len(given) != 1:
             raise UsageError("give exactly one of: a stored query NAME, --file FILE, --sparql TEXT",
                              "see: probgraph queries")
-        result = api.run_query(args.name, file=args.file, sparql=args.sparql, params=_params(args.param),
-                               endpoint=args.endpoint, use_cache=use_cache, timeout=args.timeout)
-        buffer = io.BytesIO()  # the whole answer first: an error while it is computed leaves no short output
         human = args.output in (None, "-") and sys.stdout is not None and sys.stdout.isatty()
-        try:
-            write_result(result, args.format, buffer, human=human)
-        except (OSError, RuntimeError, ValueError, SyntaxError) as exc:
-            raise UsageError(f"the query failed while running: {first_line(exc)[:300]}") from None
-        write_output(args.output, buffer.getvalue())
+        data = api.query_output(args.name, file=args.file, sparql=args.sparql, params=_params(args.param),
+                                fmt=args.format, human=human, endpoint=args.endpoint, use_cache=use_cache,
+                                timeout=args.timeout, memory_mb=args.memory)
+        write_output(args.output, data)
         return EXIT_OK
     if cmd == "export":
         from .outfile import write_output

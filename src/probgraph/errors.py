@@ -1,7 +1,8 @@
 """Error kinds and the exit codes the CLI maps them to.
 
 The codes are a contract (README, `probgraph --help`): 0 success, 1 the data is invalid,
-2 bad usage or unreadable input, 3 a remote endpoint failed.
+2 bad usage or unreadable input (or a local query over its time or memory limit), 3 a remote
+endpoint failed, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
 EXIT_REMOTE = 3
+EXIT_INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as shells report it
 
 
 def first_line(text: object, default: str | None = None) -> str:

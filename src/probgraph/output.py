@@ -6,6 +6,7 @@ table is ours.
 
 from __future__ import annotations
 
+import io
 import shutil
 from collections.abc import Iterable
 from typing import BinaryIO
@@ -13,7 +14,7 @@ from typing import BinaryIO
 import pyoxigraph as ox
 
 from .compile import canonical_triples
-from .errors import UsageError
+from .errors import UsageError, first_line
 from .names import PGID, PREFIXES, compact, short_name
 
 SELECT_FORMATS = {
@@ -93,6 +94,9 @@ def write_result(result: ox.QuerySolutions | ox.QueryBoolean | Iterable[ox.Tripl
         out.write(result.serialize(format=SELECT_FORMATS[fmt]))
         return
     if isinstance(result, ox.QueryBoolean):
+        if fmt in GRAPH_FORMATS and fmt != "xml":
+            raise UsageError(f"--format {fmt} does not apply to ASK results (a yes or no, not a graph)",
+                             "use table, csv, tsv, json or xml")
         if fmt in ("json", "xml"):
             out.write(result.serialize(format=SELECT_FORMATS[fmt]))
         else:
@@ -107,3 +111,14 @@ def write_result(result: ox.QuerySolutions | ox.QueryBoolean | Iterable[ox.Tripl
     triples = canonical_triples(triples)  # blank nodes made by CONSTRUCT get stable labels
     prefixes = PREFIXES if fmt == "turtle" else None
     out.write(ox.serialize(triples, format=GRAPH_FORMATS[fmt], prefixes=prefixes) or b"")
+
+
+def render(result: ox.QuerySolutions | ox.QueryBoolean | Iterable[ox.Triple], fmt: str | None,
+           human: bool = False) -> bytes:
+    """The whole result as bytes, so that a failure while it is computed leaves no short output."""
+    buffer = io.BytesIO()
+    try:
+        write_result(result, fmt, buffer, human=human)
+    except (OSError, RuntimeError, ValueError, SyntaxError) as exc:
+        raise UsageError(f"the query failed while running: {first_line(exc)[:300]}") from None
+    return buffer.getvalue()

@@ -19,7 +19,17 @@ from .errors import InputSyntaxError, UsageError, first_line
 from .names import resolve
 
 _HEADER = re.compile(r"^#\s*(title|description|param|example):\s*(.*)$")
-_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+# SPARQL's tokens, as far as finding brackets and keywords needs: strings, IRIs and comments are
+# skipped whole, so a "WHERE {" or a bracket inside one of them is not taken for query structure.
+_TOKEN = re.compile(r"""
+    (?P<skip>'{3}(?:[^'\\]|\\.|'(?!''))*'{3} | "{3}(?:[^"\\]|\\.|"(?!""))*"{3}
+           | '(?:[^'\\\n\r]|\\.)*' | "(?:[^"\\\n\r]|\\.)*"
+           | <[^<>"{}|^`\\\x00-\x20]*> | \#[^\n\r]* | [?$][A-Za-z0-9_\u00b7\u00c0-\uffff]+
+           | [A-Za-z_\u00c0-\uffff][\w.\-\u00b7\u00c0-\uffff]*:[^\s(){}\[\],;]* )
+  | (?P<word>[A-Za-z][A-Za-z0-9_]*)
+  | (?P<open>[({\[]) | (?P<close>[)}\]])
+""", re.VERBOSE | re.DOTALL)
+MAX_NESTING = 256  # pyoxigraph's parser overflows its stack (SIGSEGV) somewhere between 2,000 and 4,000
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _ERROR_AT = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -139,16 +149,55 @@ def bind(query: StoredQuery, values: dict[str, str], select: Callable[[str], Ite
     return query.text[: m] + " " + "".join(blocks) + query.text[m:]
 
 
+def _tokens(text: str):
+    """(kind, text, end offset, bracket depth before the token) for SPARQL's structural tokens."""
+    depth = 0
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup
+        if kind == "close":
+            depth -= 1
+        yield kind, m.group(), m.end(), depth
+        if kind == "open":
+            depth += 1
+
+
 def _find_where(text: str) -> int | None:
-    """Offset just after the first 'WHERE {' that is not inside a comment line."""
-    offset = 0
-    for line in text.splitlines(keepends=True):
-        if not line.lstrip().startswith("#"):
-            m = _WHERE.search(line)
-            if m:
-                return offset + m.end()
-        offset += len(line)
+    """Offset just after the '{' that opens the query's own WHERE group (not a sub-query's).
+
+    Found on the query's tokens, so a 'WHERE {' in a string, an IRI or a comment does not count;
+    an ASK or SELECT without the optional WHERE keyword binds in its first group.
+    """
+    form = None
+    after_where = False
+    for kind, tok, end, depth in _tokens(text):
+        if depth != 0:
+            continue
+        if kind == "word":
+            upper = tok.upper()
+            if form is None and upper in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
+                form = upper
+            after_where = upper == "WHERE"
+        elif kind == "open" and tok == "{":
+            if after_where or form in ("SELECT", "ASK"):
+                return end
+            after_where = False
+        elif kind != "skip":
+            after_where = False
     return None
+
+
+def check_nesting(query: StoredQuery) -> None:
+    """Refuse brackets nested deeper than MAX_NESTING before any parser (ours or rdflib's) sees them."""
+    deepest = 0
+    for kind, _, end, depth in _tokens(query.text):
+        if kind == "open" and depth + 1 > deepest:
+            deepest = depth + 1
+            if deepest > MAX_NESTING:
+                line = query.text.count("\n", 0, end) + 1
+                column = end - (query.text.rfind("\n", 0, end) + 1)
+                raise InputSyntaxError(query.source, line, column,
+                                       f"brackets nested more than {MAX_NESTING} deep",
+                                       "flatten the query (UNION and FILTER with || need no nesting)")
 
 
 def check_safe(query: StoredQuery) -> None:
