@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, ProbgraphError, UsageError
+from .errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, ProbgraphError, UsageError, printable, shown
 
 EPILOG = """exit codes:
   0  success
@@ -40,8 +40,20 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _fail(exc: ProbgraphError) -> int:
-    print(f"probgraph: error: {exc}", file=sys.stderr)
+    lines = [printable(line) for line in str(exc).splitlines()]  # no raw escape sequences reach the terminal
+    print("probgraph: error: " + "\n".join(lines), file=sys.stderr)
     return exc.exit_code
+
+
+def _utf8(value: str | None, what: str) -> str | None:
+    """An argument as text; one that holds bytes which are not UTF-8 is refused (they cannot be looked up)."""
+    if value is not None:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise UsageError(f"{what} {shown(value)} is not valid UTF-8 text",
+                             "check the terminal's encoding, or type the name again") from None
+    return value
 
 
 def _seconds(text: str) -> float:
@@ -71,11 +83,12 @@ def _megabytes(text: str) -> int:
 def _params(pairs: list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for pair in pairs:
+        _utf8(pair, "-p")
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise UsageError(f"-p {pair!r} is not NAME=VALUE", "e.g. -p org=northumbria-crc")
+            raise UsageError(f"-p {shown(pair)} is not NAME=VALUE", "e.g. -p org=northumbria-crc")
         if key in out:
-            raise UsageError(f"parameter {key!r} given twice")
+            raise UsageError(f"parameter {shown(key)} given twice")
         out[key] = value
     return out
 
@@ -182,6 +195,9 @@ def _dispatch(args: argparse.Namespace) -> int:
 
     use_cache = not args.no_cache
     cmd = args.command
+    for attr, what in (("name", "query name"), ("sparql", "--sparql"), ("entity", "name"), ("org", "name"),
+                       ("endpoint", "--endpoint"), ("graph", "--graph")):
+        _utf8(getattr(args, attr, None), what)
     if cmd == "queries":
         from .queries import stored_queries
 

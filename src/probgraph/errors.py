@@ -7,6 +7,8 @@ endpoint failed, 130 interrupted.
 
 from __future__ import annotations
 
+import re
+
 EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
@@ -23,6 +25,32 @@ def first_line(text: object, default: str | None = None) -> str:
         if line.strip():
             return line.strip()
     return default if default is not None else type(text).__name__
+
+
+# what must not reach a terminal raw: C0/C1 controls (escape sequences), bidi overrides, and the
+# surrogates Python uses for bytes that are not UTF-8 (shown as the byte, \xff)
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+MAX_SHOWN = 200
+
+
+def printable(text: str) -> str:
+    """Text safe to print on a terminal: unprintable characters as \\xNN or \\uNNNN escapes."""
+    def escape(m: re.Match) -> str:
+        o = ord(m.group())
+        if 0xDC80 <= o <= 0xDCFF:
+            return f"\\x{o - 0xDC00:02x}"
+        return f"\\x{o:02x}" if o < 0x100 else f"\\u{o:04x}"
+    return _UNPRINTABLE.sub(escape, text)
+
+
+def cut(text: str, limit: int = MAX_SHOWN) -> str:
+    """A long value cut for a message, saying how long it was."""
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
+
+
+def shown(value: str, limit: int = MAX_SHOWN) -> str:
+    """A value someone typed or wrote, quoted for a message: escaped and cut."""
+    return "'" + printable(cut(value, limit)) + "'"
 
 
 class ProbgraphError(Exception):

@@ -14,7 +14,7 @@ from typing import BinaryIO
 import pyoxigraph as ox
 
 from .compile import canonical_triples
-from .errors import UsageError, first_line
+from .errors import UsageError, first_line, printable
 from .names import PGID, PREFIXES, compact, short_name
 
 SELECT_FORMATS = {
@@ -56,7 +56,7 @@ def _shown(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> str:
 
 def table(names: list[str], rows: list[tuple], width: int | None = None) -> str:
     """A plain-text table whose columns shrink to fit the terminal."""
-    texts = [[_shown(t) for t in row] for row in rows]
+    texts = [[printable(_shown(t)) for t in row] for row in rows]  # a label's escape sequences stay text
     widths = [max([len(n)] + [len(r[i]) for r in texts]) for i, n in enumerate(names)]
     width = width or shutil.get_terminal_size((160, 24)).columns
     while sum(widths) + 2 * (len(widths) - 1) > width and max(widths, default=0) > 12:

@@ -67,8 +67,12 @@ def parse_turtle_bytes(data: bytes, shown: str) -> list[ox.Triple]:
 
 def to_rdflib(triples: Iterable[ox.Triple], graph: rdflib.Graph | None = None) -> rdflib.Graph:
     """Copy pyoxigraph triples into an rdflib Graph (for owlrl and pySHACL)."""
+    import logging
+
     from rdflib import BNode, Graph, Literal, URIRef
 
+    # an ill-typed literal ("2019-02-30"^^xsd:date) is reported by validation; rdflib would log a traceback
+    logging.getLogger("rdflib.term").setLevel(logging.ERROR)
     g = graph if graph is not None else Graph()
 
     def conv(term):

@@ -15,7 +15,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from . import resources
-from .errors import InputSyntaxError, UsageError, first_line
+from .errors import InputSyntaxError, UsageError, first_line, shown
 from .names import resolve
 
 _HEADER = re.compile(r"^#\s*(title|description|param|example):\s*(.*)$")
@@ -100,7 +100,7 @@ def get(name: str) -> StoredQuery:
         return queries[name]
     close = difflib.get_close_matches(name, list(queries), n=3, cutoff=0.5)
     hint = f"did you mean {', '.join(close)}?" if close else "list them with: probgraph queries"
-    raise UsageError(f"no stored query called {name!r}", hint)
+    raise UsageError(f"no stored query called {shown(name)}", hint)
 
 
 def from_file(path: str) -> StoredQuery:
@@ -130,7 +130,7 @@ def bind(query: StoredQuery, values: dict[str, str], select: Callable[[str], Ite
     for key in values:
         if key not in declared:
             known = ", ".join(declared) or "none"
-            raise UsageError(f"query {query.name} has no parameter {key!r} (its parameters: {known})")
+            raise UsageError(f"query {query.name} has no parameter {shown(key)} (its parameters: {known})")
     missing = [p.name for p in query.params if not p.optional and p.name not in values]
     if missing:
         raise UsageError(f"query {query.name} needs parameter(s): {', '.join(missing)}",
@@ -138,7 +138,7 @@ def bind(query: StoredQuery, values: dict[str, str], select: Callable[[str], Ite
     blocks = []
     for name, raw in values.items():
         if not _NAME.match(name):
-            raise UsageError(f"bad parameter name {name!r}")
+            raise UsageError(f"bad parameter name {shown(name)}")
         term = resolve(declared[name].kind, raw, select, param=name)
         blocks.append(f"VALUES ?{name} {{ {term} }} ")
     if not blocks:
