@@ -22,7 +22,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from . import __version__, resources
-from .errors import UsageError
+from .errors import UsageError, first_line
 
 CACHE_FORMAT = "1"
 log = logging.getLogger("probgraph")
@@ -67,7 +67,10 @@ def cache_key(files: list[Path]) -> str:
     for f in files:
         rel = f.relative_to(base).as_posix() if f.is_relative_to(base) else str(f)
         h.update(rel.encode() + b"\0")
-        h.update(hashlib.sha256(f.read_bytes()).digest())
+        try:
+            h.update(hashlib.sha256(f.read_bytes()).digest())
+        except OSError as exc:
+            raise UsageError(f"{f}: cannot read ({exc.strerror})", "make the file readable") from None
     return h.hexdigest()[:32]
 
 
@@ -110,11 +113,21 @@ def compiled(use_cache: bool = True, rebuild: bool = False) -> Compiled:
                 shutil.rmtree(tmp, ignore_errors=True)
                 raise
             return Compiled(entry)
-    tmp = Path(tempfile.mkdtemp(prefix="probgraph-"))
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix="probgraph-"))
+    except OSError as exc:
+        raise UsageError(f"cannot make a temporary folder in {tempfile.gettempdir()} ({exc.strerror})",
+                         "set TMPDIR to a folder you can write to") from None
     import atexit
 
     atexit.register(shutil.rmtree, tmp, True)
-    build(tmp, files, key)
+    try:
+        build(tmp, files, key)
+    except OSError as exc:  # a full disk, most often: say so rather than answer nothing
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise UsageError(f"cannot compile the graph in the temporary folder {tmp.parent} "
+                         f"({first_line(exc.strerror or exc)})",
+                         "free some disk space there, or set TMPDIR to a folder with room (about 10 MB)") from None
     return Compiled(tmp)
 
 

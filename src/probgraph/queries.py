@@ -106,9 +106,9 @@ def get(name: str) -> StoredQuery:
 def from_file(path: str) -> StoredQuery:
     """A query read from a user's .rq file (its header, if any, is honoured)."""
     p = Path(path)
-    if p.is_dir():
-        raise UsageError(f"{path}: is a directory, not a query file")
     try:
+        if p.is_dir():
+            raise UsageError(f"{path}: is a directory, not a query file")
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise UsageError(f"{path}: no such file") from None
