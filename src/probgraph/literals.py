@@ -90,6 +90,6 @@ def problem(lexical: str, datatype: str) -> str | None:
     check = CHECKS.get(datatype)
     if check is None:
         return None
-    if lexical != lexical.strip():
+    if datatype != XSD + "string" and lexical != lexical.strip():
         return "remove the spaces around the value"
     return check(lexical)
