@@ -7,9 +7,8 @@ imports only pyoxigraph.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from .bounded import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
+TYPE_CHECKING = False  # not `from typing import ...`: typing alone costs a warm query milliseconds
+from .bounded import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT  # noqa: E402 - light: os, select, signal
 
 if TYPE_CHECKING:  # the heavy modules load only when a function needs them
     from collections.abc import Iterator
@@ -20,17 +19,29 @@ if TYPE_CHECKING:  # the heavy modules load only when a function needs them
     from .compile import Compiled
     from .validation import Report
 
-__version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> str:
+    """`__version__` is the ontology's owl:versionInfo, read when first asked for (one place for it)."""
+    if name == "__version__":
+        from .resources import ontology_version
+
+        return ontology_version()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = ["__version__", "compile_graph", "export", "lineage", "load", "query_output", "run_query", "select", "show",
            "validate", "write_output"]
 
 
-def compile_graph(rebuild: bool = False, use_cache: bool = True) -> Compiled:
-    """Compile (or find in the cache) ontology + data + OWL 2 RL closure; return the cache entry."""
+def compile_graph(rebuild: bool = False, use_cache: bool = True, reasoner: str | None = None) -> Compiled:
+    """Compile (or find in the cache) ontology + data + OWL 2 RL closure; return the cache entry.
+
+    reasoner: "native" (the rule files in ontology/rules, the default) or "owlrl" (the reference);
+    None means $PROBGRAPH_REASONER, else native.
+    """
     from .compile import compiled
 
-    return compiled(use_cache=use_cache, rebuild=rebuild)
+    return compiled(use_cache=use_cache, rebuild=rebuild, reasoner=reasoner)
 
 
 def run_query(name: str | None = None, *, file: str | None = None, sparql: str | None = None,
@@ -91,22 +102,23 @@ def query_output(name: str | None = None, *, file: str | None = None, sparql: st
                                 timeout=timeout), fmt, human)
     from . import queries
     from .bounded import run_bounded
-    from .compile import compiled
-    from .store import StoreUnreadable, open_store_at
+    from .store import StoreUnreadable, current_entry, open_entry
 
     q = _given_query(name, file, sparql)
 
-    def work(path) -> bytes:
-        store = open_store_at(path)
+    def work(entry) -> bytes:
+        store = open_entry(entry)
         text = queries.bind(q, params or {}, queries.selector(store))
         return render(queries.run_local(store, text, q.source), fmt, human)
 
-    entry = compiled(use_cache=use_cache)  # compiling, if needed, is not part of the query's time
+    entry = current_entry(use_cache)  # compiling, if needed, is not part of the query's time
     try:
-        return run_bounded(lambda: work(entry.store_path), timeout, memory_mb, kinds=(StoreUnreadable,))
+        return run_bounded(lambda: work(entry), timeout, memory_mb, kinds=(StoreUnreadable,))
     except StoreUnreadable:  # a damaged entry: rebuild it here, then run again
+        from .compile import compiled
+
         entry = compiled(use_cache=use_cache, rebuild=True)
-        return run_bounded(lambda: work(entry.store_path), timeout, memory_mb)
+        return run_bounded(lambda: work(entry), timeout, memory_mb)
 
 
 def _syntax_check(text: str, source: str) -> None:

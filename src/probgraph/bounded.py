@@ -11,7 +11,6 @@ memory bound.
 
 from __future__ import annotations
 
-import json
 import os
 import select
 import signal
@@ -68,6 +67,8 @@ def run_bounded(work: Callable[[], bytes], timeout: float = DEFAULT_TIMEOUT,
 
 def _child(work: Callable[[], bytes], out: int, memory_mb: int | None) -> None:
     """Do the work under the limits and write one tagged message: b'O' + answer or b'E' + error."""
+    import json
+
     code = 0
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # the parent reports the interruption
@@ -106,6 +107,8 @@ def _outcome(data: bytes, status: int, what: str, memory_mb: int | None,
             raise LimitError(f"{what} needed more memory than {limit}", memory_hint)
         raise LimitError(f"{what} crashed the query engine ({signal.Signals(sig).name})",
                          "simplify the query; this is worth reporting as a bug")
+    import json
+
     tag, body = data[:1], data[1:]
     if tag == b"O" and os.WEXITSTATUS(status) == 0:
         return body

@@ -7,8 +7,6 @@ endpoint failed, 130 interrupted.
 
 from __future__ import annotations
 
-import re
-
 EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
@@ -29,18 +27,20 @@ def first_line(text: object, default: str | None = None) -> str:
 
 # what must not reach a terminal raw: C0/C1 controls (escape sequences), bidi overrides, and the
 # surrogates Python uses for bytes that are not UTF-8 (shown as the byte, \xff)
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_UNPRINTABLE = "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 MAX_SHOWN = 200
 
 
 def printable(text: str) -> str:
     """Text safe to print on a terminal: unprintable characters as \\xNN or \\uNNNN escapes."""
-    def escape(m: re.Match) -> str:
+    import re  # only when a message is printed: `re` costs a warm query milliseconds
+
+    def escape(m) -> str:
         o = ord(m.group())
         if 0xDC80 <= o <= 0xDCFF:
             return f"\\x{o - 0xDC00:02x}"
         return f"\\x{o:02x}" if o < 0x100 else f"\\u{o:04x}"
-    return _UNPRINTABLE.sub(escape, text)
+    return re.sub(_UNPRINTABLE, escape, text)
 
 
 def cut(text: str, limit: int = MAX_SHOWN) -> str:

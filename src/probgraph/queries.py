@@ -7,10 +7,8 @@ and a remote Oxigraph server (engineering-anchors.md, 3.2); values never become 
 
 from __future__ import annotations
 
-import re
+import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import pyoxigraph as ox
 
@@ -18,54 +16,45 @@ from . import resources
 from .errors import InputSyntaxError, UsageError, first_line, shown
 from .names import resolve
 
-_HEADER = re.compile(r"^#\s*(title|description|param|example):\s*(.*)$")
-# SPARQL's tokens, as far as finding brackets and keywords needs: strings, IRIs and comments are
-# skipped whole, so a "WHERE {" or a bracket inside one of them is not taken for query structure.
-_TOKEN = re.compile(r"""
-    (?P<skip>'{3}(?:[^'\\]|\\.|'(?!''))*'{3} | "{3}(?:[^"\\]|\\.|"(?!""))*"{3}
-           | '(?:[^'\\\n\r]|\\.)*' | "(?:[^"\\\n\r]|\\.)*"
-           | <[^<>"{}|^`\\\x00-\x20]*> | \#[^\n\r]* | [?$][A-Za-z0-9_\u00b7\u00c0-\uffff]+
-           | [A-Za-z_\u00c0-\uffff][\w.\-\u00b7\u00c0-\uffff]*:[^\s(){}\[\],;]* )
-  | (?P<word>[A-Za-z][A-Za-z0-9_]*)
-  | (?P<open>[({\[]) | (?P<close>[)}\]])
-""", re.VERBOSE | re.DOTALL)
-MAX_NESTING = 256  # pyoxigraph's parser overflows its stack (SIGSEGV) somewhere between 2,000 and 4,000
-_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-_ERROR_AT = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# `re` is imported only off the warm path (a stored query with parameters is parsed without it)
+_HEADER_KEYS = ("title", "description", "param", "example")
+_ESCAPE = r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})"
+_ERROR_AT = r"error at (\d+):(\d+): (.*)"
 
 
-@dataclass(frozen=True)
 class Param:
-    """One declared parameter: `# param: NAME KIND [(optional)] description`."""
+    """One declared parameter: `# param: NAME KIND [(optional)] description`.
 
-    name: str
-    kind: str
-    optional: bool
-    description: str
+    Plain classes rather than dataclasses: importing dataclasses costs a warm query milliseconds.
+    """
+
+    __slots__ = ("name", "kind", "optional", "description")
+
+    def __init__(self, name: str, kind: str, optional: bool, description: str) -> None:
+        self.name, self.kind, self.optional, self.description = name, kind, optional, description
 
 
-@dataclass
 class StoredQuery:
     """A query text and what its header says about it."""
 
-    name: str
-    text: str
-    source: str
-    title: str = ""
-    description: str = ""
-    params: list[Param] = field(default_factory=list)
-    examples: list[str] = field(default_factory=list)
+    __slots__ = ("name", "text", "source", "title", "description", "params", "examples")
+
+    def __init__(self, name: str, text: str, source: str) -> None:
+        self.name, self.text, self.source = name, text, source
+        self.title = self.description = ""
+        self.params: list[Param] = []
+        self.examples: list[str] = []
 
 
 def parse_header(name: str, text: str, source: str) -> StoredQuery:
     """Read the comment header of a query file."""
     q = StoredQuery(name=name, text=text, source=source)
     for line in text.splitlines():
-        m = _HEADER.match(line.strip())
-        if not m:
+        stripped = line.strip()
+        key, sep, value = stripped[1:].lstrip().partition(":")
+        if not (stripped.startswith("#") and sep and key in _HEADER_KEYS):
             continue
-        key, value = m.group(1), m.group(2).strip()
+        value = value.strip()
         if key == "title":
             q.title = value
         elif key == "description":
@@ -93,6 +82,13 @@ def stored_queries() -> dict[str, StoredQuery]:
 
 def get(name: str) -> StoredQuery:
     """One stored query by name, or a UsageError naming the close ones."""
+    if name and os.path.basename(name) == name and not name.startswith("."):
+        path = os.path.join(resources.folder_dir("queries"), f"{name}.rq")
+        try:
+            with open(path, encoding="utf-8") as fh:
+                return parse_header(name, fh.read(), path)
+        except (FileNotFoundError, IsADirectoryError):
+            pass
     import difflib
 
     queries = stored_queries()
@@ -105,6 +101,8 @@ def get(name: str) -> StoredQuery:
 
 def from_file(path: str) -> StoredQuery:
     """A query read from a user's .rq file (its header, if any, is honoured)."""
+    from pathlib import Path
+
     p = Path(path)
     try:
         if p.is_dir():
@@ -137,7 +135,7 @@ def bind(query: StoredQuery, values: dict[str, str], select: Callable[[str], Ite
                          f"add -p {missing[0]}=VALUE (see: probgraph queries)")
     blocks = []
     for name, raw in values.items():
-        if not _NAME.match(name):
+        if not (name.isascii() and name.isidentifier()):
             raise UsageError(f"bad parameter name {shown(name)}")
         term = resolve(declared[name].kind, raw, select, param=name)
         blocks.append(f"VALUES ?{name} {{ {term} }} ")
@@ -150,15 +148,57 @@ def bind(query: StoredQuery, values: dict[str, str], select: Callable[[str], Ite
 
 
 def _tokens(text: str):
-    """(kind, text, end offset, bracket depth before the token) for SPARQL's structural tokens."""
-    depth = 0
-    for m in _TOKEN.finditer(text):
-        kind = m.lastgroup
-        if kind == "close":
-            depth -= 1
-        yield kind, m.group(), m.end(), depth
-        if kind == "open":
+    """(kind, text, end offset, bracket depth) of SPARQL's words and brackets.
+
+    Strings, IRIs, variables, prefixed names and comments are skipped whole, so a "WHERE {" or a
+    bracket inside one of them is not taken for query structure. Written without `re`, which would
+    cost a warm query more than this loop does.
+    """
+    i, n, depth = 0, len(text), 0
+    while i < n:
+        ch = text[i]
+        if ch == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+        elif ch in "\"'":
+            quote = ch * 3 if text.startswith(ch * 3, i) else ch
+            j = i + len(quote)
+            while j < n:
+                if text[j] == "\\":
+                    j += 2
+                elif text.startswith(quote, j):
+                    j += len(quote)
+                    break
+                elif len(quote) == 1 and text[j] in "\r\n":
+                    break
+                else:
+                    j += 1
+            i = j
+        elif ch == "<":
+            j = i + 1
+            while j < n and text[j] > " " and text[j] not in '<>"{}|^`\\':
+                j += 1
+            i = j + 1 if j < n and text[j] == ">" else i + 1  # an IRI, or the operator <
+        elif ch in "?$:" or ch.isalpha():
+            j = i + 1
+            while j < n and (text[j].isalnum() or text[j] in "_-.\u00b7"):
+                j += 1
+            if ch in "?$:" or (j < n and text[j] == ":"):  # a variable or a prefixed name such as ex:WHERE
+                while j < n and not text[j].isspace() and text[j] not in "(){}[],;":
+                    j += 1
+            else:
+                yield "word", text[i:j], j, depth
+            i = j
+        elif ch in "({[":
+            yield "open", ch, i + 1, depth
             depth += 1
+            i += 1
+        elif ch in ")}]":
+            depth -= 1
+            yield "close", ch, i + 1, depth
+            i += 1
+        else:
+            i += 1
 
 
 def _find_where(text: str) -> int | None:
@@ -181,23 +221,22 @@ def _find_where(text: str) -> int | None:
             if after_where or form in ("SELECT", "ASK"):
                 return end
             after_where = False
-        elif kind != "skip":
+        else:
             after_where = False
     return None
 
 
+MAX_NESTING = 256  # pyoxigraph's parser overflows its stack (SIGSEGV) somewhere between 2,000 and 4,000
+
+
 def check_nesting(query: StoredQuery) -> None:
     """Refuse brackets nested deeper than MAX_NESTING before any parser (ours or rdflib's) sees them."""
-    deepest = 0
     for kind, _, end, depth in _tokens(query.text):
-        if kind == "open" and depth + 1 > deepest:
-            deepest = depth + 1
-            if deepest > MAX_NESTING:
-                line = query.text.count("\n", 0, end) + 1
-                column = end - (query.text.rfind("\n", 0, end) + 1)
-                raise InputSyntaxError(query.source, line, column,
-                                       f"brackets nested more than {MAX_NESTING} deep",
-                                       "flatten the query (UNION and FILTER with || need no nesting)")
+        if kind == "open" and depth + 1 > MAX_NESTING:
+            line = query.text.count("\n", 0, end) + 1
+            column = end - (query.text.rfind("\n", 0, end) + 1)
+            raise InputSyntaxError(query.source, line, column, f"brackets nested more than {MAX_NESTING} deep",
+                                   "flatten the query (UNION and FILTER with || need no nesting)")
 
 
 def check_safe(query: StoredQuery) -> None:
@@ -207,7 +246,9 @@ def check_safe(query: StoredQuery) -> None:
     that mentions 'service' at all is parsed with rdflib's SPARQL 1.1 grammar and refused if its
     parse tree holds a SERVICE pattern, or if that parser cannot read it.
     """
-    text = _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), query.text)
+    import re
+
+    text = re.sub(_ESCAPE, lambda m: chr(int(m.group(1) or m.group(2), 16)), query.text)
     if "service" not in text.casefold():
         return
     from pyparsing import ParseException
@@ -237,7 +278,9 @@ def run_local(store: ox.Store, text: str, source: str):
 
 def syntax_error(exc: SyntaxError, source: str) -> InputSyntaxError:
     """Map a SPARQL parser error to one line with the query's line and column."""
-    m = _ERROR_AT.match(str(exc.msg) if exc.msg else str(exc))
+    import re
+
+    m = re.match(_ERROR_AT, str(exc.msg) if exc.msg else str(exc), re.DOTALL)
     if m:
         problem = first_line(m.group(3), "invalid query")
         return InputSyntaxError(source, int(m.group(1)), int(m.group(2)),

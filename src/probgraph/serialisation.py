@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from .compile import compiled
+from .compile import cached_bytes
 from .errors import UsageError
-from .names import PREFIXES
+from .namespaces import PREFIXES
 
 EXPORT_FORMATS = {
     "turtle": ox.RdfFormat.TURTLE,
@@ -25,11 +25,10 @@ def export_bytes(fmt: str = "turtle", inferred: bool = False, use_cache: bool = 
     """The asserted graph (or, with inferred, the cleaned closure) in one RDF format."""
     if fmt not in EXPORT_FORMATS:
         raise UsageError(f"unknown export format {fmt!r}", f"use one of: {', '.join(EXPORT_FORMATS)}")
-    entry = compiled(use_cache=use_cache)
-    source = entry.closure_nt if inferred else entry.asserted_nt
+    data = cached_bytes("closure" if inferred else "asserted", use_cache=use_cache)
     if fmt == "ntriples":
-        return source.read_bytes()
-    triples = [q.triple for q in ox.parse(path=str(source), format=ox.RdfFormat.N_TRIPLES)]
+        return data
+    triples = [q.triple for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)]
     prefixes = PREFIXES if fmt == "turtle" else None
     return ox.serialize(triples, format=EXPORT_FORMATS[fmt], prefixes=prefixes)
 

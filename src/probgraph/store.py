@@ -1,38 +1,53 @@
 """Open the compiled graph for queries: a pyoxigraph store on disk, read-only.
 
 Opening it costs milliseconds, where re-parsing the Turtle into rdflib costs seconds
-(perf-baseline.md), so the warm query path imports neither rdflib nor the reasoner.
+(perf-baseline.md), so the warm query path imports neither rdflib nor the reasoner, and not even
+compile.py unless the entry has to be built.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pyoxigraph as ox
 
-from .compile import compiled
+from .cache import DamagedCache, warm_entry
 from .errors import UsageError
 
 
-class StoreUnreadable(UsageError):
-    """The cache entry's store does not open (damaged): the caller rebuilds it."""
-
-
-def open_store_at(path: Path) -> ox.Store:
-    """The store of one cache entry, read-only, or StoreUnreadable."""
-    try:
-        return ox.Store.read_only(str(path))
-    except (OSError, RuntimeError, ValueError) as exc:
-        raise StoreUnreadable(f"{path}: the cached store does not open ({exc})",
-                              "run: probgraph compile --force") from None
-
-
 def open_store(use_cache: bool = True) -> ox.Store:
-    """The compiled closure, compiling it first if the inputs changed."""
-    entry = compiled(use_cache=use_cache)
+    """The compiled closure, compiling it first if the inputs changed or the entry is damaged."""
+    if use_cache:
+        entry = warm_entry()
+        if entry is not None:
+            try:
+                return entry.open_store()
+            except (DamagedCache, OSError, RuntimeError, ValueError):
+                pass
+    from .compile import compiled
+
     try:
-        return open_store_at(entry.store_path)
-    except StoreUnreadable:
-        # a damaged cache entry: build it again rather than fail
-        entry = compiled(use_cache=use_cache, rebuild=True)
-        return open_store_at(entry.store_path)
+        return compiled(use_cache=use_cache).open_store()
+    except (DamagedCache, OSError, RuntimeError, ValueError):
+        return compiled(use_cache=use_cache, rebuild=True).open_store()
+
+
+class StoreUnreadable(UsageError):
+    """A cache entry's store does not open (damaged): the caller rebuilds it."""
+
+
+def current_entry(use_cache: bool = True):  # -> cache.Compiled
+    """The cache entry for the current inputs, compiled first if needed, not yet opened."""
+    if use_cache:
+        entry = warm_entry()
+        if entry is not None:
+            return entry
+    from .compile import compiled
+
+    return compiled(use_cache=use_cache)
+
+
+def open_entry(entry) -> ox.Store:
+    """One entry's store, or StoreUnreadable (a bounded query's child cannot rebuild the cache itself)."""
+    try:
+        return entry.open_store()
+    except (DamagedCache, OSError, RuntimeError, ValueError) as exc:
+        raise StoreUnreadable(f"the cached store does not open ({exc})", "run: probgraph compile --force") from None
