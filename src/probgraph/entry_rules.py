@@ -12,7 +12,7 @@ import pyoxigraph as ox
 
 from . import literals
 from .errors import cut, printable
-from .names import PGID, PREFIXES, RDF_TYPE, compact
+from .namespaces import PGID, PREFIXES, RDF_TYPE, compact
 
 # the W3C schema vocabularies: an entry uses only these of their predicates, and none of their classes as a type
 _SCHEMA = (PREFIXES["rdfs"], PREFIXES["owl"], PREFIXES["rdf"])

@@ -73,6 +73,8 @@ def turtle_files(name: str) -> list[Path]:
         raise UsageError(f"{exc.filename}: cannot read this folder ({exc.strerror})",
                          "make it readable and searchable (chmod a+rx), or move it out of the folder")
 
+    from pathlib import Path
+
     found = []
     for top, _, names in os.walk(folder(name), onerror=unreadable):
         for n in names:

@@ -377,7 +377,10 @@ def _subject_line(text: str, subject) -> int:
     if not isinstance(subject, ox.NamedNode):
         return 0
     short = compact(subject.value)
-    for needle in (f"<{subject.value}>", short.replace("/", "\\/"), short):
+    needles = [f"<{subject.value}>", short]
+    if subject.value.startswith(PGID):  # pgid:org\/x, the older spelling
+        needles.append("pgid:" + subject.value[len(PGID):].replace("/", "\\/"))
+    for needle in needles:
         line = _first_line(text, needle)
         if line:
             return line
