@@ -194,7 +194,11 @@ def _walk(root: str) -> list[tuple[str, os.stat_result]]:
             if e.is_dir():
                 pending.append(child)
             elif e.name.endswith(_INPUT_SUFFIXES):
-                found.append((child, e.stat()))
+                try:
+                    st = e.stat()
+                except OSError:  # a dangling symlink: it changes the fingerprint, and resources refuses it
+                    st = e.stat(follow_symlinks=False)
+                found.append((child, st))
     return sorted(found, key=lambda item: item[0])
 
 

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     import rdflib
 
 from . import resources
-from .errors import EXIT_INVALID, EXIT_OK, UsageError
+from .errors import EXIT_INVALID, EXIT_OK, UsageError, cut, printable
 from .namespaces import PG, PGID, RDF_TYPE, compact, expand
 
 SH = "http://www.w3.org/ns/shacl#"
@@ -87,7 +87,7 @@ def _term_text(node) -> str:
     if isinstance(node, Literal):
         dt = f" (typed {compact(str(node.datatype))})" if node.datatype else \
             (f" (language {node.language})" if node.language else " (a plain string)")
-        return f'"{node}"{dt}'
+        return f'"{cut(str(node))}"{dt}'
     return "a blank node" if node is not None else ""
 
 
@@ -97,9 +97,9 @@ def term_text(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> str:
         return compact(term.value)
     if isinstance(term, ox.Literal):
         if term.language:
-            return f'"{term.value}" (language {term.language})'
+            return f'"{cut(term.value)}" (language {term.language})'
         dt = term.datatype.value
-        return f'"{term.value}"' + (" (a plain string)" if dt == _XSD_STRING else f" (typed {compact(dt)})")
+        return f'"{cut(term.value)}"' + (" (a plain string)" if dt == _XSD_STRING else f" (typed {compact(dt)})")
     return "a blank node" if term is not None else ""
 
 
@@ -174,14 +174,24 @@ def _data_graph(use_cache: bool):
 
 
 def validate_graph(use_cache: bool = True, engine: str = "rudof") -> Report:
-    """Validate the whole graph as it is: by rudof (fast, the default) or pySHACL (the reference)."""
+    """Validate the whole graph as it is: by rudof (fast, the default) or pySHACL (the reference).
+
+    Ill-typed literals (entry_rules.py) are added to either engine's results.
+    """
+    from .compile import cached_bytes
+    from .entry_rules import literal_problems
+
     if engine == "pyshacl":
         results, report = run_shacl(_data_graph(use_cache))
-        return Report(_in_files(results, resources.graph_inputs()), report.serialize(format="turtle", encoding="utf-8"))
-    from .compile import cached_bytes
-    from .fast_shacl import run
+        report = report.serialize(format="turtle", encoding="utf-8")
+    else:
+        from .fast_shacl import run
 
-    results, report = run(cached_bytes("asserted", use_cache), shapes_nt())
+        results, report = run(cached_bytes("asserted", use_cache), shapes_nt())
+    triples = [q.triple for q in ox.parse(cached_bytes("asserted", use_cache), format=ox.RdfFormat.N_TRIPLES)]
+    results = list(results) + [Result("Violation", _ox_name(t.subject), compact(t.predicate.value),
+                                      f"not a valid {compact(t.object.datatype.value)}: {why}", term_text(t.object), "")
+                               for t, why in literal_problems(triples)]
     return Report(_in_files(results, resources.graph_inputs()), report)
 
 
@@ -233,6 +243,9 @@ def _focus(entry_triples: list[list[ox.Triple]], store: ox.Store) -> list[str]:
                     and t.object.value.startswith(PGID):
                 touched.add(t.object.value)
     touched |= subjects
+    from .entry_rules import focusable
+
+    touched = {iri for iri in touched if focusable(iri)}  # the others are reported by entry_rules
     for iri in subjects:
         for q in store.quads_for_pattern(None, None, ox.NamedNode(iri), ASSERTED_GRAPH):
             if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(PGID):
@@ -306,7 +319,7 @@ def validate_entries(files: list[str], use_cache: bool = True) -> Report:
     store = open_store(use_cache=use_cache)
     focus = _focus(parsed, store)
     if not focus:
-        own = _entry_checks(files, parsed, texts)
+        own = _entry_checks(files, parsed, texts, store)
         if any(parsed):
             own.append(Result("Warning", "", "", "the entry describes nothing with probgraph's terms "
                               "(no typed node, no pg: property), so there is nothing to check", "", "",
@@ -342,21 +355,63 @@ def validate_entries(files: list[str], use_cache: bool = True) -> Report:
             continue
         file, line = _locate(r.focus, r.path, texts)
         own.append(Result(**{**asdict(r), "file": file, "line": line, "hint": _hint(r, store)}))
-    own.extend(_entry_checks(files, parsed, texts))
+    own.extend(_entry_checks(files, parsed, texts, store))
     own.extend(_duplicates(files, parsed, texts, store, others))
     own.sort(key=lambda r: (r.severity != "Violation", r.file, r.line, r.focus, r.path, r.message))
     return Report(own, _filtered_report(report, own))
 
 
-def _entry_checks(files, parsed, texts) -> list[Result]:
-    """Rules about the entry's form that SHACL cannot see: IRIs, not blank nodes."""
-    out = []
+def _entry_checks(files, parsed, texts, store: ox.Store | None = None) -> list[Result]:
+    """Rules about the entry's form that SHACL cannot see: IRIs, not blank nodes; entry_rules.py."""
+    out = _rule_results(files, parsed, texts, store)
     for f, triples in zip(files, parsed, strict=False):
         if any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for t in triples):
             out.append(Result("Violation", "", "", "uses blank nodes; give every node an IRI under pgid:",
                               "", "", f, _first_line(texts[f], "_:") or _first_line(texts[f], "["),
                               "see docs/data-conventions.md, 'Identifiers'"))
     return out
+
+
+def _rule_results(files, parsed, texts, store: ox.Store | None) -> list[Result]:
+    """Ill-typed literals, and triples that change the ontology or equate nodes (entry_rules.py)."""
+    from .compile import ASSERTED_GRAPH
+    from .entry_rules import literal_problems, schema_problems
+
+    def exists(iri: str) -> bool:
+        return store is not None and any(True for _ in store.quads_for_pattern(ox.NamedNode(iri), None, None,
+                                                                                ASSERTED_GRAPH))
+
+    out = []
+    for f, triples in zip(files, parsed, strict=False):
+        text = texts.get(f, "")
+        for t, why in literal_problems(triples):
+            lit = t.object
+            out.append(Result("Violation", _ox_name(t.subject), compact(t.predicate.value),
+                              f"not a valid {compact(lit.datatype.value)}: {why}", term_text(lit), "", f,
+                              _first_line(text, f'"{lit.value}"'), ""))
+        for t, why, hint in ([] if store is None else schema_problems(triples, exists)):
+            out.append(Result("Violation", _ox_name(t.subject), compact(t.predicate.value), why,
+                              term_text(t.object), "", f, _subject_line(text, t.subject), hint))
+    return out
+
+
+def _ox_name(term) -> str:
+    return compact(term.value) if isinstance(term, ox.NamedNode) else "a blank node"
+
+
+def _subject_line(text: str, subject) -> int:
+    """The first line that writes the subject (full IRI or a prefixed name)."""
+    if not isinstance(subject, ox.NamedNode):
+        return 0
+    short = compact(subject.value)
+    needles = [f"<{subject.value}>", short]
+    if subject.value.startswith(PGID):  # pgid:org\/x, the older spelling
+        needles.append("pgid:" + subject.value[len(PGID):].replace("/", "\\/"))
+    for needle in needles:
+        line = _first_line(text, needle)
+        if line:
+            return line
+    return 0
 
 
 def _first_line(text: str, needle: str) -> int:
@@ -478,9 +533,9 @@ def render_report(report: Report, fmt: str = "text") -> bytes:
         subject = f"{r.focus} " if r.focus else ""
         prop = f"{r.path}: " if r.path else ""
         wrote = f"; you wrote {r.value}" if r.value and r.value not in r.message else ""
-        lines.append(f"{where}{r.severity}: {subject}{prop}{r.message}{wrote}")
+        lines.append(printable(f"{where}{r.severity}: {subject}{prop}{r.message}{wrote}"))
         if r.hint:
-            lines.append(f"    hint: {r.hint}")
+            lines.append(printable(f"    hint: {r.hint}"))
     v, w = len(report.violations), len(report.warnings)
     lines.append(f"{v} violation{'s' if v != 1 else ''}, {w} warning{'s' if w != 1 else ''}"
                  + (": conforms" if not v else ": does not conform"))
