@@ -15,13 +15,16 @@ import probgraph
 QUERIES = Path(__file__).resolve().parent.parent / "queries"
 
 
+ORG_SCOPE = {"scope": "organisation"}
+
+
 def rows(name, params=None, *cols):
     out = probgraph.select(name, params)
     return [tuple(r[c] for c in cols) for r in out] if cols else out
 
 
-def test_predecessors_of_north_east_region_include_both_trusts():
-    got = rows("predecessors", {"org": "north-east-region"}, "predecessor", "successor", "kind", "date")
+def test_organisational_predecessors_of_north_east_region_include_both_trusts():
+    got = rows("predecessors", {"org": "north-east-region", **ORG_SCOPE}, "predecessor", "successor", "kind", "date")
     assert got[:3] == [
         ("pgid:org/durham-tees-valley-crc", "pgid:org/north-east-region", "unification", "2021-06-26"),
         ("pgid:org/northumbria-crc", "pgid:org/north-east-region", "unification", "2021-06-26"),
@@ -35,7 +38,8 @@ def test_predecessors_of_north_east_region_include_both_trusts():
 
 
 def test_successors_of_durham_tees_valley_trust():
-    got = rows("successors", {"org": "durham-tees-valley-probation-trust"}, "predecessor", "successor", "kind",
+    got = rows("successors", {"org": "durham-tees-valley-probation-trust", **ORG_SCOPE}, "predecessor", "successor",
+               "kind",
                "date", "inferred")
     assert got == [
         ("pgid:org/durham-tees-valley-probation-trust", "pgid:org/durham-tees-valley-crc", "split", "2014-06-01",
@@ -60,7 +64,7 @@ def test_every_2014_trust_has_a_successor_in_june_2014():
 
 
 def test_lineage_inspections_of_northumbria_crc_oldest_first():
-    got = rows("lineage-inspections", {"org": "northumbria-crc"}, "published", "inspection", "rating",
+    got = rows("lineage-inspections", {"org": "northumbria-crc", **ORG_SCOPE}, "published", "inspection", "rating",
                "chiefInspector")
     assert got[:3] == [
         ("2013-11", "pgid:inspection/2013-northumbria-probation-trust", "", "Liz Calderbank"),
@@ -73,7 +77,8 @@ def test_lineage_inspections_of_northumbria_crc_oldest_first():
 
 
 def test_rating_history_of_durham_tees_valley_crc():
-    got = rows("rating-history", {"org": "durham-tees-valley-crc"}, "published", "organisation", "rating", "rank")
+    got = rows("rating-history", {"org": "durham-tees-valley-crc", **ORG_SCOPE}, "published", "organisation",
+               "rating", "rank")
     assert got[:2] == [
         ("2019-03", "Durham Tees Valley Community Rehabilitation Company", "Requires improvement", "2"),
         ("2020-04", "Durham Tees Valley Community Rehabilitation Company", "Good", "3"),
@@ -82,7 +87,7 @@ def test_rating_history_of_durham_tees_valley_crc():
 
 
 def test_recurring_concerns_in_the_north_east_lineage():
-    got = rows("recurring-concerns", {"org": "north-east-region"}, "theme", "inspections")
+    got = rows("recurring-concerns", {"org": "north-east-region", **ORG_SCOPE}, "theme", "inspections")
     assert got[:4] == [("risk management", "12"), ("work with victims", "10"),
                        ("risk of harm assessment", "8"), ("information sharing", "7")]
     assert all(int(n) >= 2 for _, n in got)
@@ -135,12 +140,18 @@ def test_caseloads_with_exactness():
 
 
 def test_coverage_of_sunderland():
+    # every level that applied: national bodies (Sunderland is in Northumbria, which is in England), division, CRC
     assert rows("coverage", {"place": "sunderland", "date": "2017-06-01"}, "organisation", "riskTiers") == [
+        ("pgid:org/hmpps", ""),
+        ("pgid:org/nps", "high risk"),
+        ("pgid:org/nps", "high risk"),
         ("pgid:org/nps-north-east-division", "high risk"),
+        ("pgid:org/national-probation-service-2001", ""),
         ("pgid:org/northumbria-crc", "medium risk, low risk"),
     ]
     assert [r[0] for r in rows("coverage", {"place": "Sunderland", "date": "2022"}, "organisation")] == [
-        "pgid:org/north-east-region", "pgid:org/sunderland-pdu"]
+        "pgid:org/hmpps", "pgid:org/national-probation-service-2001", "pgid:org/probation-service",
+        "pgid:org/probation-service", "pgid:org/north-east-region", "pgid:org/sunderland-pdu"]
 
 
 def test_provenance_of_the_nps_north_east_seed():

@@ -78,7 +78,7 @@ def compiled(use_cache: bool = True, rebuild: bool = False) -> Compiled:
     If the cache folder cannot be written, the same happens with a warning on stderr.
     """
     files = resources.graph_inputs()
-    key = cache_key(files)
+    key = cache_key(files + resources.rule_files())
     if use_cache:
         entry = cache_root() / key
         if not rebuild and _is_complete(entry):
@@ -166,6 +166,18 @@ def canonical_triples(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
     return [q.triple for q in canonical_quads(ox.Quad(t.subject, t.predicate, t.object) for t in triples)]
 
 
+def apply_rules(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
+    """The closure plus what the SPARQL rules in ontology/rules/ derive from it (each run once, in order)."""
+    rules = resources.rule_files()
+    if not rules:
+        return list(triples)
+    store = ox.Store()
+    store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+    for rule in rules:
+        store.update(rule.read_text(encoding="utf-8"))
+    return [q.triple for q in store]
+
+
 def build(target: Path, files: list[Path], key: str) -> None:
     """Parse, reason, clean and write one cache entry into `target`."""
     log.info("compiling the graph from %d files (ontology + data + OWL 2 RL closure); "
@@ -176,8 +188,8 @@ def build(target: Path, files: list[Path], key: str) -> None:
     asserted_ox = read_inputs(files)
     asserted = to_rdflib(asserted_ox)
     closure = close(asserted)
-    closure_ox = ox.parse(closure.serialize(format="nt", encoding="utf-8"),
-                          format=ox.RdfFormat.N_TRIPLES)
+    closure_ox = apply_rules(ox.parse(closure.serialize(format="nt", encoding="utf-8"),
+                                      format=ox.RdfFormat.N_TRIPLES))
     # one renaming over both graphs, so a blank node has the same label in the asserted graph and the closure
     quads = canonical_quads([ox.Quad(q.subject, q.predicate, q.object) for q in closure_ox]
                             + [ox.Quad(t.subject, t.predicate, t.object, ASSERTED_GRAPH) for t in asserted_ox])
