@@ -183,6 +183,12 @@ def test_rating_tallies_match_the_index():
 def test_latest_pdu_ratings_in_the_north_east():
     got = rows("latest-pdu-ratings", {"region": "north-east-region"}, "pdu", "rating", "inspection")
     assert len(got) == 7
+    # the undated re-inspection is placed by its chief inspector's tenure, after the 2022 report, and flagged
+    assert ("pgid:org/gateshead-south-tyneside-pdu", "Requires improvement",
+            "pgid:inspection/undated-gateshead-south-tyneside-pdu") in got
+    flagged = rows("latest-pdu-ratings", {"region": "north-east-region"}, "pdu", "ordered_by_tenure")
+    assert ("pgid:org/gateshead-south-tyneside-pdu", "true") in flagged
+    assert ("pgid:org/sunderland-pdu", "false") in flagged
     assert ("pgid:org/sunderland-pdu", "Requires improvement", "pgid:inspection/2025-sunderland-pdu") in got
     assert ("pgid:org/county-durham-darlington-pdu", "Inadequate",
             "pgid:inspection/2025-county-durham-darlington-pdu") in got

@@ -165,3 +165,40 @@ def test_every_pdu_with_places_lies_inside_its_region():
     bad = sparql("""SELECT ?pdu ?p WHERE { ?pdu a pg:ProbationDeliveryUnit ; pg:partOf ?r ; pg:coversArea ?p .
                     FILTER NOT EXISTS { ?p pg:withinPlace* ?a . ?r pg:coversArea ?a } }""")
     assert bad == []
+
+
+def test_lineage_inspections_of_northumbria_crc_follow_northumbria():
+    got = rows("lineage-inspections", {"org": "northumbria-crc"}, "published", "inspection", "area")
+    inspections = [i for _, i, _ in got]
+    assert "pgid:inspection/2019-nps-north-east-division" in inspections  # a body on the same ground
+    assert {a for *_, a in got} == {"Northumbria"}
+    assert not [i for i in inspections if any(w in i for w in ("sheffield", "kirklees", "leicester", "durham-"))]
+    assert got[0] == ("2013-11", "pgid:inspection/2013-northumbria-probation-trust", "Northumbria")
+    assert len(got) == 12
+    org = rows("lineage-inspections", {"org": "northumbria-crc", "scope": "organisation"}, "inspection", "area")
+    assert len(org) == 13 and all(a == "" for _, a in org)
+
+
+def test_rating_history_of_durham_tees_valley_crc_by_area():
+    got = rows("rating-history", {"org": "durham-tees-valley-crc"}, "published", "organisation", "rating", "area")
+    assert got[:2] == [
+        ("2019-03", "Durham Tees Valley Community Rehabilitation Company", "Requires improvement", "Cleveland"),
+        ("2019-03", "Durham Tees Valley Community Rehabilitation Company", "Requires improvement", "Durham"),
+    ]
+    assert ("2025", "County Durham and Darlington PDU", "Inadequate", "Durham") in got
+    assert not [r for r in got if "Sunderland" in r[1] or "Gateshead" in r[1]]
+
+
+def test_recurring_concerns_of_the_north_east_in_both_scopes():
+    terr = rows("recurring-concerns", {"org": "north-east-region"}, "theme", "inspections")
+    org = rows("recurring-concerns", {"org": "north-east-region", "scope": "organisation"}, "theme", "inspections")
+    assert terr[:4] == [("risk management", "12"), ("work with victims", "10"),
+                        ("risk of harm assessment", "8"), ("information sharing", "7")]
+    assert org[:4] == terr[:4]
+
+
+def test_a_scope_must_be_one_of_the_two():
+    from probgraph.errors import UsageError
+
+    with pytest.raises(UsageError, match="not a scope"):
+        probgraph.select("predecessors", {"org": "north-east-region", "scope": "people"})

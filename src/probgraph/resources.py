@@ -46,11 +46,6 @@ def turtle_files(name: str) -> list[Path]:
     return sorted(folder(name).rglob("*.ttl"))
 
 
-def rule_files() -> list[Path]:
-    """SPARQL UPDATE rules applied after the OWL closure (ontology/rules/*.ru), in name order."""
-    return sorted((folder("ontology") / "rules").glob("*.ru"))
-
-
 def graph_inputs() -> list[Path]:
     """The files the compiled graph is made from: the ontology and the instance data."""
     return turtle_files("ontology") + turtle_files("data")
