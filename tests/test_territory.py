@@ -45,22 +45,24 @@ def test_every_predecessor_of_a_region_is_linked_by_areas_inside_it(region):
 def test_predecessors_of_the_north_east_region():
     got = rows("predecessors", {"org": "north-east-region"}, "date", "predecessor", "successor", "area", "inferred")
     assert got == [
-        ("2021-06-26", "pgid:org/durham-tees-valley-crc", "pgid:org/north-east-region", "Cleveland", "false"),
-        ("2021-06-26", "pgid:org/durham-tees-valley-crc", "pgid:org/north-east-region", "Durham", "false"),
-        ("2021-06-26", "pgid:org/northumbria-crc", "pgid:org/north-east-region", "Northumbria", "false"),
-        ("2021-06-26", "pgid:org/nps-north-east-division", "pgid:org/north-east-region", "Cleveland", "true"),
-        ("2021-06-26", "pgid:org/nps-north-east-division", "pgid:org/north-east-region", "Durham", "true"),
-        ("2021-06-26", "pgid:org/nps-north-east-division", "pgid:org/north-east-region", "Northumbria", "true"),
-        ("2014-06-01", "pgid:org/durham-tees-valley-probation-trust", "pgid:org/durham-tees-valley-crc",
+        ("2021-06-26", "organisation:durham-tees-valley-crc", "organisation:north-east-region", "Cleveland", "false"),
+        ("2021-06-26", "organisation:durham-tees-valley-crc", "organisation:north-east-region", "Durham", "false"),
+        ("2021-06-26", "organisation:northumbria-crc", "organisation:north-east-region", "Northumbria", "false"),
+        ("2021-06-26", "organisation:nps-north-east-division", "organisation:north-east-region", "Cleveland", "true"),
+        ("2021-06-26", "organisation:nps-north-east-division", "organisation:north-east-region", "Durham", "true"),
+        ("2021-06-26", "organisation:nps-north-east-division", "organisation:north-east-region", "Northumbria", "true"),
+        ("2014-06-01", "organisation:durham-tees-valley-probation-trust", "organisation:durham-tees-valley-crc",
          "Cleveland", "false"),
-        ("2014-06-01", "pgid:org/durham-tees-valley-probation-trust", "pgid:org/durham-tees-valley-crc",
+        ("2014-06-01", "organisation:durham-tees-valley-probation-trust", "organisation:durham-tees-valley-crc",
          "Durham", "false"),
-        ("2014-06-01", "pgid:org/durham-tees-valley-probation-trust", "pgid:org/nps-north-east-division",
+        ("2014-06-01", "organisation:durham-tees-valley-probation-trust", "organisation:nps-north-east-division",
          "Cleveland", "true"),
-        ("2014-06-01", "pgid:org/durham-tees-valley-probation-trust", "pgid:org/nps-north-east-division",
+        ("2014-06-01", "organisation:durham-tees-valley-probation-trust", "organisation:nps-north-east-division",
          "Durham", "true"),
-        ("2014-06-01", "pgid:org/northumbria-probation-trust", "pgid:org/northumbria-crc", "Northumbria", "false"),
-        ("2014-06-01", "pgid:org/northumbria-probation-trust", "pgid:org/nps-north-east-division", "Northumbria",
+        ("2014-06-01", "organisation:northumbria-probation-trust", "organisation:northumbria-crc", "Northumbria",
+         "false"),
+        ("2014-06-01", "organisation:northumbria-probation-trust", "organisation:nps-north-east-division",
+         "Northumbria",
          "true"),
     ]
 
@@ -68,62 +70,63 @@ def test_predecessors_of_the_north_east_region():
 def test_organisational_scope_still_reaches_yorkshire_trusts():
     got = rows("predecessors", {"org": "north-east-region", "scope": "organisation"}, "predecessor", "area")
     preds = {p for p, _ in got}
-    assert "pgid:org/lincolnshire-probation-trust" in preds and all(a == "" for _, a in got)
+    assert "organisation:lincolnshire-probation-trust" in preds and all(a == "" for _, a in got)
 
 
 def test_lincolnshire_trust_reaches_the_east_midlands_only():
     got = rows("successors", {"org": "lincolnshire-probation-trust"}, "predecessor", "successor", "area")
     assert got == [
-        ("pgid:org/lincolnshire-probation-trust", "pgid:org/hlny-crc", "Lincolnshire"),
-        ("pgid:org/lincolnshire-probation-trust", "pgid:org/nps-north-east-division", "Lincolnshire"),
-        ("pgid:org/hlny-crc", "pgid:org/east-midlands-region", "Lincolnshire"),
-        ("pgid:org/nps-north-east-division", "pgid:org/east-midlands-region", "Lincolnshire"),
+        ("organisation:lincolnshire-probation-trust", "organisation:hlny-crc", "Lincolnshire"),
+        ("organisation:lincolnshire-probation-trust", "organisation:nps-north-east-division", "Lincolnshire"),
+        ("organisation:hlny-crc", "organisation:east-midlands-region", "Lincolnshire"),
+        ("organisation:nps-north-east-division", "organisation:east-midlands-region", "Lincolnshire"),
     ]
     org = {s for _, s, _ in rows("successors", {"org": "lincolnshire-probation-trust", "scope": "organisation"},
                                  "predecessor", "successor", "area")}
-    assert {"pgid:org/north-east-region", "pgid:org/yorkshire-humber-region"} <= org
+    assert {"organisation:north-east-region", "organisation:yorkshire-humber-region"} <= org
 
 
 def test_wales_crc_lineage_ends_in_the_wales_region():
     got = rows("successors", {"org": "wales-crc"}, "date", "successor", "area")
-    assert {s for _, s, _ in got} == {"pgid:org/kss-crc", "pgid:org/nps-wales-division", "pgid:org/wales-region"}
-    assert ("2021-06-26", "pgid:org/wales-region", "South Wales") in got
+    assert {s for _, s, _ in got} == {"organisation:kss-crc", "organisation:nps-wales-division",
+                                      "organisation:wales-region"}
+    assert ("2021-06-26", "organisation:wales-region", "South Wales") in got
     org = {s for _, s, _ in rows("successors", {"org": "wales-crc", "scope": "organisation"}, "date", "successor",
                                  "area")}
-    assert "pgid:org/kss-region" in org
+    assert "organisation:kss-region" in org
     text = probgraph.lineage("wales-crc")
     assert "Wales region" in text and "Kent, Surrey and Sussex region" not in text
 
 
 def test_northumbria_trust_successors_stay_in_northumbria():
     got = rows("successors", {"org": "northumbria-probation-trust"}, "successor", "area")
-    assert {s for s, _ in got} == {"pgid:org/northumbria-crc", "pgid:org/nps-north-east-division",
-                                   "pgid:org/north-east-region"}
+    assert {s for s, _ in got} == {"organisation:northumbria-crc", "organisation:nps-north-east-division",
+                                   "organisation:north-east-region"}
     assert {a for _, a in got} == {"Northumbria"}
 
 
 def test_coverage_of_middlesbrough():
     assert rows("coverage", {"place": "middlesbrough", "date": "2019-01-01"}, "organisation", "kind") == [
-        ("pgid:org/durham-tees-valley-crc", "community rehabilitation company"),
-        ("pgid:org/hmpps", "national body"),
-        ("pgid:org/nps", "probation provider"),
-        ("pgid:org/nps", "national body"),
-        ("pgid:org/nps-north-east-division", "National Probation Service division"),
-        ("pgid:org/national-probation-service-2001", "national body"),
+        ("organisation:durham-tees-valley-crc", "community rehabilitation company"),
+        ("organisation:hmpps", "national body"),
+        ("organisation:nps", "probation provider"),
+        ("organisation:nps", "national body"),
+        ("organisation:nps-north-east-division", "National Probation Service division"),
+        ("organisation:national-probation-service-2001", "national body"),
     ]
     got = {o for o, _ in rows("coverage", {"place": "middlesbrough", "date": "2022-01-01"}, "organisation", "kind")}
-    assert {"pgid:org/north-east-region", "pgid:org/redcar-cleveland-middlesbrough-pdu",
-            "pgid:org/probation-service"} <= got
-    assert "pgid:org/durham-tees-valley-crc" not in got
+    assert {"organisation:north-east-region", "organisation:redcar-cleveland-middlesbrough-pdu",
+            "organisation:probation-service"} <= got
+    assert "organisation:durham-tees-valley-crc" not in got
 
 
 def test_coverage_follows_the_working_links_contracts():
     def on(date):
         return {o for o, in rows("coverage", {"place": "cardiff", "date": date}, "organisation")}
-    assert "pgid:org/wales-crc" in on("2018-06-01") and "pgid:org/kss-crc" not in on("2018-06-01")
-    assert "pgid:org/kss-crc" in on("2019-06-01") and "pgid:org/wales-crc" not in on("2019-06-01")
-    assert not {"pgid:org/kss-crc", "pgid:org/wales-crc"} & on("2020-06-01")
-    assert "pgid:org/wales-probation-trust" in on("2012-06-01")
+    assert "organisation:wales-crc" in on("2018-06-01") and "organisation:kss-crc" not in on("2018-06-01")
+    assert "organisation:kss-crc" in on("2019-06-01") and "organisation:wales-crc" not in on("2019-06-01")
+    assert not {"organisation:kss-crc", "organisation:wales-crc"} & on("2020-06-01")
+    assert "organisation:wales-probation-trust" in on("2012-06-01")
 
 
 # level -> the classes that make it up; which levels existed on each test date
@@ -170,10 +173,10 @@ def test_every_pdu_with_places_lies_inside_its_region():
 def test_lineage_inspections_of_northumbria_crc_follow_northumbria():
     got = rows("lineage-inspections", {"org": "northumbria-crc"}, "published", "inspection", "area")
     inspections = [i for _, i, _ in got]
-    assert "pgid:inspection/2019-nps-north-east-division" in inspections  # a body on the same ground
+    assert "inspection:2019-nps-north-east-division" in inspections  # a body on the same ground
     assert {a for *_, a in got} == {"Northumbria"}
     assert not [i for i in inspections if any(w in i for w in ("sheffield", "kirklees", "leicester", "durham-"))]
-    assert got[0] == ("2013-11", "pgid:inspection/2013-northumbria-probation-trust", "Northumbria")
+    assert got[0] == ("2013-11", "inspection:2013-northumbria-probation-trust", "Northumbria")
     assert len(got) == 12
     org = rows("lineage-inspections", {"org": "northumbria-crc", "scope": "organisation"}, "inspection", "area")
     assert len(org) == 13 and all(a == "" for _, a in org)

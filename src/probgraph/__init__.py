@@ -17,7 +17,15 @@ if TYPE_CHECKING:  # the heavy modules load only when a function needs them
     from .compile import Compiled
     from .validation import Report
 
-__version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> str:
+    """`__version__` is the ontology's owl:versionInfo, read when first asked for (one place for it)."""
+    if name == "__version__":
+        from .resources import ontology_version
+
+        return ontology_version()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = ["__version__", "compile_graph", "export", "lineage", "load", "run_query", "select", "show",
            "validate", "write_output"]

@@ -68,12 +68,23 @@ def _params(pairs: list[str]) -> dict[str, str]:
     return out
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from . import __version__
+class _Version(argparse.Action):
+    """--version, looked up only when asked for (it is read from the ontology file)."""
 
+    def __init__(self, option_strings: list[str], dest: str, **kwargs) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        from . import __version__
+
+        print(f"probgraph {__version__}")
+        parser.exit()
+
+
+def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="probgraph", description="A knowledge graph of probation in England and Wales.",
                 epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--version", action="version", version=f"probgraph {__version__}")
+    p.add_argument("--version", action=_Version)
     p.add_argument("--no-cache", action="store_true",
                    help="compile the graph afresh in a temporary folder instead of using the cache")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -143,11 +154,11 @@ def main(argv: list[str] | None = None) -> int:
         logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if not args.command:
-        parser.print_help(sys.stderr)
-        return EXIT_USAGE
     try:
+        args = parser.parse_args(argv)
+        if not args.command:
+            parser.print_help(sys.stderr)
+            return EXIT_USAGE
         return _dispatch(args)
     except ProbgraphError as exc:
         return _fail(exc)

@@ -7,6 +7,7 @@ not, so the checkout's top-level folders are the fallback (engineering-anchors.m
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -49,3 +50,14 @@ def turtle_files(name: str) -> list[Path]:
 def graph_inputs() -> list[Path]:
     """The files the compiled graph is made from: the ontology and the instance data."""
     return turtle_files("ontology") + turtle_files("data")
+
+
+_VERSION = re.compile(rb'owl:versionInfo\s+"([^"]+)"')
+
+
+def ontology_version() -> str:
+    """The ontology's owl:versionInfo, which is also the package's version (pyproject reads it too)."""
+    found = _VERSION.search((folder("ontology") / "probgraph.ttl").read_bytes())
+    if not found:
+        raise ValueError("ontology/probgraph.ttl has no owl:versionInfo")
+    return found.group(1).decode("ascii")
