@@ -7,8 +7,7 @@ imports only pyoxigraph.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+TYPE_CHECKING = False  # not `from typing import ...`: typing alone costs a warm query milliseconds
 if TYPE_CHECKING:  # the heavy modules load only when a function needs them
     from collections.abc import Iterator
 

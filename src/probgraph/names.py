@@ -5,8 +5,6 @@ Values are looked up, never pasted into query text: a hostile value is simply an
 
 from __future__ import annotations
 
-import difflib
-import re
 from collections.abc import Callable, Iterable
 
 import pyoxigraph as ox
@@ -29,10 +27,17 @@ ENTITY_KINDS = {
 }
 # how a lineage query links bodies: by the areas that passed (default) or by who succeeded whom
 SCOPES = ("territory", "organisation")
-_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
+_DATE = r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"  # compiled only when a date is given
 
 Select = Callable[[str], Iterable[tuple]]
-_ALLOWED_IRI = re.compile(r'^[^\x00-\x20<>"{}|^`\\\x7f]+$')
+
+
+_NOT_IN_IRI = frozenset('<>"{}|^`\\\x7f') | frozenset(chr(i) for i in range(0x21))
+
+
+def _safe_iri(iri: str) -> bool:
+    """Whether the text can sit inside <...> in a query (no spaces, controls or delimiters)."""
+    return bool(iri) and _NOT_IN_IRI.isdisjoint(iri)
 
 
 def _typed(node: str, kind: str) -> str:
@@ -60,7 +65,9 @@ def resolve(kind: str, value: str, select: Select, param: str = "value") -> ox.N
     """Resolve one parameter value to an RDF term, or raise UsageError with suggestions."""
     if kind == "date":
         v = value.strip()
-        if not _DATE.match(v):
+        import re
+
+        if not re.match(_DATE, v):
             raise UsageError(f"parameter {param}: {value!r} is not a date",
                              "write YYYY, YYYY-MM or YYYY-MM-DD, e.g. 2017-06-01")
         return ox.Literal(v)
@@ -84,7 +91,7 @@ def resolve(kind: str, value: str, select: Select, param: str = "value") -> ox.N
         tries.append(PREFIXES[prefix] + wanted)
     tries.append(f"{PGID}{wanted}")
     for iri in tries:  # the common case, a slug or IRI, without listing every label
-        if _ALLOWED_IRI.match(iri) and _has_label(iri, kind, select):
+        if _safe_iri(iri) and _has_label(iri, kind, select):
             return ox.NamedNode(iri)
     rows = candidates(kind, select)
     iris = {iri for iri, _ in rows}
@@ -118,6 +125,8 @@ def suggest(value: str, rows: list[tuple[str, str]], kind: str) -> str:
     for iri, label in rows:
         keys.setdefault(short_name(iri).casefold(), iri)
         keys.setdefault(label.casefold(), iri)
+    import difflib
+
     close = difflib.get_close_matches(value.strip().casefold(), list(keys), n=8, cutoff=0.6)
     seen: list[str] = []
     for k in close:

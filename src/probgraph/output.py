@@ -6,15 +6,16 @@ table is ours.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterable
-from typing import BinaryIO
 
 import pyoxigraph as ox
 
-from .compile import canonical_triples
 from .errors import UsageError
 from .namespaces import PREFIXES, compact
+
+TYPE_CHECKING = False  # typing and compile.py are not imported on the warm path
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 SELECT_FORMATS = {
     "csv": ox.QueryResultsFormat.CSV,
@@ -51,7 +52,10 @@ def table(names: list[str], rows: list[tuple], width: int | None = None) -> str:
     """A plain-text table whose columns shrink to fit the terminal."""
     texts = [[cell(t) for t in row] for row in rows]
     widths = [max([len(n)] + [len(r[i]) for r in texts]) for i, n in enumerate(names)]
-    width = width or shutil.get_terminal_size((160, 24)).columns
+    if not width:
+        import shutil
+
+        width = shutil.get_terminal_size((160, 24)).columns
     while sum(widths) + 2 * (len(widths) - 1) > width and max(widths, default=0) > 12:
         i = widths.index(max(widths))
         widths[i] -= 1
@@ -98,6 +102,8 @@ def write_result(result: ox.QuerySolutions | ox.QueryBoolean | Iterable[ox.Tripl
     if fmt not in GRAPH_FORMATS:
         raise UsageError(f"--format {fmt} does not apply to CONSTRUCT/DESCRIBE results",
                          "use turtle, ntriples or xml")
+    from .compile import canonical_triples
+
     triples = canonical_triples(triples)  # blank nodes made by CONSTRUCT get stable labels
     prefixes = PREFIXES if fmt == "turtle" else None
     out.write(ox.serialize(triples, format=GRAPH_FORMATS[fmt], prefixes=prefixes) or b"")
