@@ -150,12 +150,15 @@ def export(fmt: str = "turtle", inferred: bool = False, use_cache: bool = True) 
     return export_bytes(fmt, inferred=inferred, use_cache=use_cache)
 
 
-def lineage(org: str, fmt: str = "text", use_cache: bool = True) -> str:
-    """The predecessors and successors of an organisation as indented text, Mermaid or Graphviz DOT."""
+def lineage(org: str, fmt: str = "text", use_cache: bool = True, scope: str = "territory") -> str:
+    """The predecessors and successors of an organisation as indented text, Mermaid or Graphviz DOT.
+
+    scope="territory" follows the areas that passed; scope="organisation" follows who succeeded whom.
+    """
     from .store import open_store
     from .succession import render_lineage
 
-    return render_lineage(open_store(use_cache=use_cache), org, fmt)
+    return render_lineage(open_store(use_cache=use_cache), org, fmt, scope)
 
 
 def show(entity: str, use_cache: bool = True) -> str:

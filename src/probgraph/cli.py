@@ -203,6 +203,8 @@ def build_parser():  # -> argparse.ArgumentParser
     ln.add_argument("org", metavar="ORG", help="slug, label or IRI")
     ln.add_argument("--format", choices=["text", "mermaid", "dot"], default="text",
                     help="indented text, a Mermaid flowchart, or Graphviz DOT (dot -Tsvg makes an SVG)")
+    ln.add_argument("--scope", choices=["territory", "organisation"], default="territory",
+                    help="follow the areas that passed (default) or who succeeded whom")
 
     s = sub.add_parser("show", help="everything about one entity, with its sources")
     s.add_argument("entity", metavar="ENTITY", help="slug (org/x or x), label or IRI")
@@ -301,7 +303,7 @@ def _dispatch(args) -> int:  # an argparse.Namespace or _Args
               file=sys.stderr)
         return EXIT_OK
     if cmd == "lineage":
-        _write(api.lineage(args.org, args.format, use_cache=use_cache).encode("utf-8"))
+        _write(api.lineage(args.org, args.format, use_cache=use_cache, scope=args.scope).encode("utf-8"))
         return EXIT_OK
     if cmd == "show":
         _write(api.show(args.entity, use_cache=use_cache).encode("utf-8"))

@@ -25,6 +25,8 @@ ENTITY_KINDS = {
     "rating": (_SKOS + "Concept", "rating"),
     "entity": (None, None),
 }
+# how a lineage query links bodies: by the areas that passed (default) or by who succeeded whom
+SCOPES = ("territory", "organisation")
 _DATE = r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"  # compiled only when a date is given
 
 Select = Callable[[str], Iterable[tuple]]
@@ -75,6 +77,12 @@ def resolve(kind: str, value: str, select: Select, param: str = "value") -> ox.N
         return ox.Literal(v)
     if kind == "text":
         return ox.Literal(value)
+    if kind == "scope":
+        v = value.strip().casefold()
+        if v not in SCOPES:
+            raise UsageError(f"parameter {param}: {value!r} is not a scope",
+                             "write territory (the default) or organisation")
+        return ox.Literal(v)
     if kind not in ENTITY_KINDS:
         raise UsageError(f"parameter {param}: unknown kind {shown(kind)} in the query header")
     _, prefix = ENTITY_KINDS[kind]

@@ -1,4 +1,8 @@
-"""An organisation's line of succession, read from the succession events, as text or Mermaid."""
+"""An organisation's line of succession as text, Mermaid or DOT: by territory (the default) or by organisation.
+
+By territory the links are the rows of the stored predecessors and successors queries, so the command and the
+queries agree; by organisation they are every succession event's original -> resulting links.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from collections import defaultdict
 import pyoxigraph as ox
 
 from .errors import UsageError
-from .names import resolve
+from .names import SCOPES, resolve
 from .namespaces import compact
 from .queries import selector
 
@@ -32,7 +36,7 @@ SELECT ?o ?label ?start ?end WHERE {
 """
 
 
-def _edges(store: ox.Store):
+def _organisational_edges(store: ox.Store):
     forward, backward = defaultdict(list), defaultdict(list)
     for sol in store.query(_EVENTS):
         o, r = sol["orig"].value, sol["res"].value
@@ -41,19 +45,47 @@ def _edges(store: ox.Store):
         note = "" if sol["certain"].value == "true" else ", inferred"
         forward[o].append((r, f"{kind}, {date}{note}"))
         backward[r].append((o, f"{kind}, {date}{note}"))
+    return forward, backward
+
+
+def _territorial_edges(store: ox.Store, org: ox.NamedNode):
+    """Links on the organisation's territorial lines, each labelled with the areas that passed along it."""
+    from .queries import bind, get
+
+    areas, how = defaultdict(set), {}
+    for name in ("predecessors", "successors"):
+        for sol in store.query(bind(get(name), {"org": org.value}, selector(store))):
+            key = (sol["predecessor"].value, sol["successor"].value)
+            areas[key].add(sol["area"].value)
+            inferred = sol["inferred"].value in ("true", "1") or how.get(key, (0, 0, False))[2]
+            how[key] = (sol["kind"].value, sol["date"].value, inferred)
+    forward, backward = defaultdict(list), defaultdict(list)
+    for (o, r), names in areas.items():
+        kind, date, inferred = how[(o, r)]
+        label = f"{kind}, {date}{', inferred' if inferred else ''}; {', '.join(sorted(names))}"
+        forward[o].append((r, label))
+        backward[r].append((o, label))
+    return forward, backward
+
+
+def _info(store: ox.Store) -> dict[str, str]:
     info = {}
     for sol in store.query(_LABELS):
         span = ""
         if sol["start"] or sol["end"]:
             span = f" ({sol['start'].value if sol['start'] else '?'} to {sol['end'].value if sol['end'] else ''})"
         info[sol["o"].value] = sol["label"].value + span
-    return forward, backward, info
+    return info
 
 
-def render_lineage(store: ox.Store, org: str, fmt: str = "text") -> str:
+def render_lineage(store: ox.Store, org: str, fmt: str = "text", scope: str = "territory") -> str:
     """Predecessors (whole line back) and successors (whole line forward) of one organisation."""
+    if scope not in SCOPES:
+        raise UsageError(f"unknown lineage scope {scope!r}", "use territory or organisation")
     term = resolve("org", org, selector(store), param="ORG")
-    forward, backward, info = _edges(store)
+    forward, backward = (_territorial_edges(store, term) if scope == "territory"
+                         else _organisational_edges(store))
+    info = _info(store)
     if fmt in ("mermaid", "dot"):
         return _diagram(term.value, forward, backward, info, fmt)
     if fmt != "text":

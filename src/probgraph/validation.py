@@ -258,7 +258,8 @@ def _focus(entry_triples: list[list[ox.Triple]], store: ox.Store) -> list[str]:
 # nodes at their far end, with their own statements.
 _BACKLINKS = {PG + n for n in ("holder", "ownedOrganisation", "aspectRating", "findingOf",
                                "recommendationOf", "partOf")} | {
-    "http://www.w3.org/ns/org#originalOrganization", "http://www.w3.org/ns/org#resultingOrganization"}
+    "http://www.w3.org/ns/org#originalOrganization", "http://www.w3.org/ns/org#resultingOrganization",
+    PG + "coversArea", "http://purl.org/dc/terms/spatial"}  # territory shapes read an area's parts and coverers
 
 
 def _context(store: ox.Store, focus: list[str], entry: list[list[ox.Triple]]) -> list[ox.Triple]:
