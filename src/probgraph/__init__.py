@@ -19,8 +19,8 @@ if TYPE_CHECKING:  # the heavy modules load only when a function needs them
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "compile_graph", "export", "lineage", "load", "run_query", "select", "show",
-           "validate"]
+__all__ = ["__version__", "build_site", "compile_graph", "export", "lineage", "load", "run_query", "select",
+           "serve", "show", "validate"]
 
 
 def compile_graph(rebuild: bool = False, use_cache: bool = True) -> Compiled:
@@ -97,6 +97,17 @@ def lineage(org: str, fmt: str = "text", use_cache: bool = True) -> str:
     from .succession import render_lineage
 
     return render_lineage(open_store(use_cache=use_cache), org, fmt)
+
+
+def build_site(out_dir: str, use_cache: bool = True) -> int:
+    """Write the static site of the whole record into out_dir (atomically); return the number of pages."""
+    from .serialisation import write_tree
+    from .site import build_site as files_of
+    from .store import open_store
+
+    files = files_of(open_store(use_cache=use_cache))
+    write_tree(out_dir, files)
+    return sum(name.endswith(".html") for name in files)
 
 
 def show(entity: str, use_cache: bool = True) -> str:

@@ -24,6 +24,9 @@ examples:
   probgraph lineage northumbria-probation-trust
   probgraph validate my-entry.ttl
   probgraph export --format turtle -o probgraph.ttl
+  probgraph lineage north-east-region --format svg > lineage.svg
+  probgraph site -o site
+  probgraph serve --port 7878
 """
 
 
@@ -108,8 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     ln = sub.add_parser("lineage", help="an organisation's predecessors and successors with dates")
     ln.add_argument("org", metavar="ORG", help="slug, label or IRI")
-    ln.add_argument("--format", choices=["text", "mermaid", "dot"], default="text",
-                    help="indented text, a Mermaid flowchart, or Graphviz DOT (dot -Tsvg makes an SVG)")
+    ln.add_argument("--format", choices=["text", "mermaid", "dot", "svg"], default="text",
+                    help="indented text, a Mermaid flowchart, Graphviz DOT, or a timeline picture (SVG)")
+
+    st = sub.add_parser("site", help="write a static website of the record (a page per entity, with search)")
+    st.add_argument("-o", "--output", required=True, metavar="DIR",
+                    help="the folder to write (new, empty, or one an earlier `probgraph site` wrote)")
 
     s = sub.add_parser("show", help="everything about one entity, with its sources")
     s.add_argument("entity", metavar="ENTITY", help="slug (org/x or x), label or IRI")
@@ -213,6 +220,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return EXIT_OK
     if cmd == "lineage":
         _write(api.lineage(args.org, args.format, use_cache=use_cache).encode("utf-8"))
+        return EXIT_OK
+    if cmd == "site":
+        pages = api.build_site(args.output, use_cache=use_cache)
+        print(f"wrote {pages} pages to {args.output} (open {args.output}/index.html)", file=sys.stderr)
         return EXIT_OK
     if cmd == "show":
         _write(api.show(args.entity, use_cache=use_cache).encode("utf-8"))
