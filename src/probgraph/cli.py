@@ -118,6 +118,12 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("-o", "--output", required=True, metavar="DIR",
                     help="the folder to write (new, empty, or one an earlier `probgraph site` wrote)")
 
+    sv = sub.add_parser("serve", help="a read-only SPARQL endpoint (/sparql), stored queries and the site's pages")
+    sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, loopback only)")
+    sv.add_argument("--port", type=int, default=7878, help="port (default 7878; 0 picks a free one)")
+    sv.add_argument("--timeout", type=_seconds, default=10.0, help="seconds a query may run (default 10)")
+    sv.add_argument("--workers", type=int, default=2, help="query processes (default 2)")
+
     s = sub.add_parser("show", help="everything about one entity, with its sources")
     s.add_argument("entity", metavar="ENTITY", help="slug (org/x or x), label or IRI")
 
@@ -224,6 +230,11 @@ def _dispatch(args: argparse.Namespace) -> int:
     if cmd == "site":
         pages = api.build_site(args.output, use_cache=use_cache)
         print(f"wrote {pages} pages to {args.output} (open {args.output}/index.html)", file=sys.stderr)
+        return EXIT_OK
+    if cmd == "serve":
+        if not 0 <= args.port <= 65535 or args.workers < 1:
+            raise UsageError("--port must be 0 to 65535 and --workers at least 1")
+        api.serve(args.host, args.port, timeout=args.timeout, workers=args.workers, use_cache=use_cache)
         return EXIT_OK
     if cmd == "show":
         _write(api.show(args.entity, use_cache=use_cache).encode("utf-8"))
