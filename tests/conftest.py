@@ -79,7 +79,7 @@ def stop_server(proc: subprocess.Popen) -> None:
 
 @pytest.fixture(scope="session")
 def served(private_cache):
-    """One `probgraph serve` for the session, with a short query deadline; its base URL."""
-    proc, url = start_server("--timeout", "3")
+    """One `probgraph serve` for the session; its base URL. (rating-falls takes tens of seconds.)"""
+    proc, url = start_server("--timeout", "300")
     yield url
     stop_server(proc)

@@ -110,7 +110,7 @@ def build_site(out_dir: str, use_cache: bool = True) -> int:
     return sum(name.endswith(".html") for name in files)
 
 
-def serve(host: str = "127.0.0.1", port: int = 7878, timeout: float = 10.0, workers: int = 2,
+def serve(host: str = "127.0.0.1", port: int = 7878, timeout: float = 30.0, workers: int = 2,
           use_cache: bool = True) -> None:
     """Serve the graph read-only over the SPARQL 1.1 Protocol, with the site's pages, until interrupted."""
     from .server import serve as run_server

@@ -121,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     sv = sub.add_parser("serve", help="a read-only SPARQL endpoint (/sparql), stored queries and the site's pages")
     sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, loopback only)")
     sv.add_argument("--port", type=int, default=7878, help="port (default 7878; 0 picks a free one)")
-    sv.add_argument("--timeout", type=_seconds, default=10.0, help="seconds a query may run (default 10)")
+    sv.add_argument("--timeout", type=_seconds, default=30.0, help="seconds a query may run (default 30)")
     sv.add_argument("--workers", type=int, default=2, help="query processes (default 2)")
 
     s = sub.add_parser("show", help="everything about one entity, with its sources")

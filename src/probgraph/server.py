@@ -141,7 +141,7 @@ def create_app(endpoint: Endpoint) -> Starlette:
     ])
 
 
-def serve(host: str = "127.0.0.1", port: int = 7878, timeout: float = 10.0, workers: int = 2,
+def serve(host: str = "127.0.0.1", port: int = 7878, timeout: float = 30.0, workers: int = 2,
           use_cache: bool = True) -> None:
     """Serve until interrupted; say on standard error what address it bound to."""
     import socket
