@@ -33,7 +33,10 @@ class Endpoint:
     """The state the routes share: the worker pool, a store for name lookup, the site's files."""
 
     def __init__(self, pool: WorkerPool, store, pages: dict[str, bytes], timeout: float) -> None:
+        from .queries import stored_queries
+
         self.pool, self.store, self.pages, self.timeout = pool, store, pages, timeout
+        self.stored_queries = stored_queries()
 
     async def _answer(self, text: str, accept: str | None) -> Response:
         from starlette.concurrency import run_in_threadpool
@@ -81,25 +84,29 @@ class Endpoint:
             return _refuse(400, "give a query: /sparql?query=... (GET) or POST query=... (see /queries)")
         return await self._answer(text, request.headers.get("accept"))
 
-    async def stored(self, request: Request) -> Response:
-        """A stored query by name, its parameters from the URL (?org=northumbria-crc)."""
+    def _bound(self, name: str, params: dict[str, str]) -> str:
         from .queries import bind, get, selector
 
-        try:
-            q = get(request.path_params["name"])
-            text = bind(q, dict(request.query_params), selector(self.store))
+        q = self.stored_queries.get(name) or get(name)  # get() raises with the close names
+        return bind(q, params, selector(self.store))
+
+    async def stored(self, request: Request) -> Response:
+        """A stored query by name, its parameters from the URL (?org=northumbria-crc)."""
+        from starlette.concurrency import run_in_threadpool
+
+        try:  # names are looked up in the store: off the event loop, like the queries
+            text = await run_in_threadpool(self._bound, request.path_params["name"], dict(request.query_params))
         except ProbgraphError as exc:
             return _refuse(404 if "no stored query" in exc.message else 400, str(exc))
         return await self._answer(text, request.headers.get("accept"))
 
     async def queries_page(self, request: Request) -> Response:
-        from .queries import stored_queries
         from .templating import render
 
         examples = [{"name": n, "title": q.title, "description": q.description, "text": q.text,
                      "params": [{"name": p.name, "kind": p.kind, "optional": p.optional, "description": p.description}
                                 for p in q.params]}
-                    for n, q in stored_queries().items()]
+                    for n, q in self.stored_queries.items()]
         data = json.dumps(examples, ensure_ascii=False, sort_keys=True).replace("</", "<\\/")
         from markupsafe import Markup
 
