@@ -94,7 +94,8 @@ def main() -> None:
     ap.add_argument("--latency-runs", type=int, default=50)
     args = ap.parse_args()
     import probgraph
-    from probgraph.queries import bind, get as stored, selector
+    from probgraph.queries import bind, selector
+    from probgraph.queries import get as stored
     from probgraph.store import open_store
 
     probgraph.compile_graph()

@@ -57,3 +57,11 @@ def test_cli_svg_is_byte_identical_across_runs():
     assert first.returncode == 0, first.stderr
     assert first.stdout == second.stdout
     assert first.stdout.startswith(b"<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=")
+
+
+def test_readme_picture_is_current():
+    from conftest import ROOT
+
+    shown = (ROOT / "docs" / "lineage-north-east-region.svg").read_bytes()
+    assert shown == run_cli("lineage", "north-east-region", "--format", "svg").stdout, (
+        "regenerate it: probgraph lineage north-east-region --format svg > docs/lineage-north-east-region.svg")

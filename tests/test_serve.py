@@ -201,3 +201,35 @@ def test_port_in_use_is_one_line_exit_2(served):
     res = run_cli("serve", "--port", port, timeout=120)
     assert res.returncode == 2
     assert b"cannot listen on 127.0.0.1:" in res.stderr and b"Traceback" not in res.stderr
+
+
+def test_readme_serve_section(served):
+    """The README's serve block: what serve says, and the query it shows, on this session's server."""
+    from test_readme import tour
+
+    steps = tour("serve")
+    assert steps[0][0] == "probgraph serve --port 7878 &"
+    port = served.rsplit(":", 1)[1]
+    for command, expected in steps[1:]:
+        argv = shlex.split(command.replace("127.0.0.1:7878", f"127.0.0.1:{port}"))
+        res = run_cli(*argv[1:])
+        assert res.returncode == 0, res.stderr
+        for line in expected:
+            assert line.strip() in res.stdout.decode()
+
+
+def test_server_says_what_it_bound_to(private_cache):
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "probgraph", "serve", "--port", "0"], stderr=subprocess.PIPE,
+                            stdout=subprocess.DEVNULL, text=True)
+    try:
+        line = proc.stderr.readline()
+    finally:
+        stop_server(proc)
+    port = line.rsplit(" port ", 1)[1].split(";")[0]
+    from test_readme import tour
+
+    shown = tour("serve")[0][1][0].replace("7878", port)
+    assert line.strip() == shown
