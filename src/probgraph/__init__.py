@@ -20,14 +20,18 @@ if TYPE_CHECKING:  # the heavy modules load only when a function needs them
 __version__ = "0.1.0"
 
 __all__ = ["__version__", "build_site", "compile_graph", "export", "lineage", "load", "run_query", "select",
-           "serve", "show", "validate"]
+           "serve", "show", "validate", "write_output"]
 
 
-def compile_graph(rebuild: bool = False, use_cache: bool = True) -> Compiled:
-    """Compile (or find in the cache) ontology + data + OWL 2 RL closure; return the cache entry."""
+def compile_graph(rebuild: bool = False, use_cache: bool = True, reasoner: str | None = None) -> Compiled:
+    """Compile (or find in the cache) ontology + data + OWL 2 RL closure; return the cache entry.
+
+    reasoner: "native" (the rule files in ontology/rules, the default) or "owlrl" (the reference);
+    None means $PROBGRAPH_REASONER, else native.
+    """
     from .compile import compiled
 
-    return compiled(use_cache=use_cache, rebuild=rebuild)
+    return compiled(use_cache=use_cache, rebuild=rebuild, reasoner=reasoner)
 
 
 def run_query(name: str | None = None, *, file: str | None = None, sparql: str | None = None,
@@ -101,7 +105,7 @@ def lineage(org: str, fmt: str = "text", use_cache: bool = True) -> str:
 
 def build_site(out_dir: str, use_cache: bool = True) -> int:
     """Write the static site of the whole record into out_dir (atomically); return the number of pages."""
-    from .serialisation import write_tree
+    from .outfile import write_tree
     from .site import build_site as files_of
     from .store import open_store
 
@@ -142,3 +146,13 @@ def load(endpoint: str, graph: str | None = None, inferred: bool = True, replace
     data = export_bytes("ntriples", inferred=inferred)
     put_graph(endpoint, graph, data, replace=replace, timeout=timeout)
     return data.count(b"\n")
+
+
+def write_output(path: str | None, data: bytes) -> None:
+    """Write a command's output to `-o PATH` as cp does (devices and pipes directly, files atomically).
+
+    Every command with `-o` goes through this; None or "-" is standard output. See outfile.py.
+    """
+    from .outfile import write_output as write
+
+    write(path, data)

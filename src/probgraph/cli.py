@@ -30,6 +30,11 @@ examples:
 """
 
 
+OUTPUT_HELP = ("write to FILE instead of standard output: a regular file is replaced atomically (keeping its "
+               "mode; a symlink's target is replaced, a hard-linked file rewritten in place); a device, pipe or "
+               "- is written to directly")
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line and exit 2, as for every other bad input
         self.print_usage(sys.stderr)
@@ -88,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="output format (default: table on a terminal, csv when piped; turtle for CONSTRUCT)")
     q.add_argument("--endpoint", help="run on this SPARQL endpoint instead of the embedded graph")
     q.add_argument("--timeout", type=_seconds, default=30.0, help="seconds to wait for an endpoint (default 30)")
+    q.add_argument("-o", "--output", metavar="FILE", help=OUTPUT_HELP)
 
     v = sub.add_parser("validate", help="validate new entries (Turtle) together with the graph")
     v.add_argument("files", nargs="*", metavar="FILE",
@@ -98,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("export", help="write the graph as RDF (byte-identical for the same inputs)")
     e.add_argument("--format", choices=["turtle", "ntriples", "nquads", "jsonld"], default="turtle")
     e.add_argument("--inferred", action="store_true", help="include what the OWL 2 RL reasoner derives")
-    e.add_argument("-o", "--output", help="write to this file (atomically) instead of standard output")
+    e.add_argument("-o", "--output", metavar="FILE", help=OUTPUT_HELP)
 
     ld = sub.add_parser("load", help="upload the graph to a triplestore (Graph Store Protocol)")
     ld.add_argument("--endpoint", required=True,
@@ -129,6 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("compile", help="compile the graph into the cache now")
     c.add_argument("--force", action="store_true", help="rebuild even if the cache is current")
+    c.add_argument("--reasoner", choices=["native", "owlrl"],
+                   help="native: the OWL 2 RL rule files in ontology/rules (default); owlrl: the reference "
+                        "reasoner (slow). Other commands use $PROBGRAPH_REASONER, else native")
 
     cache = sub.add_parser("cache", help="cache housekeeping")
     cache.add_argument("action", choices=["clear", "info"])
@@ -163,13 +172,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _write(data: bytes) -> None:
-    try:
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-    except BrokenPipeError:
-        raise
-    except OSError as exc:
-        raise UsageError(f"cannot write the output ({exc.strerror or exc})") from None
+    from .outfile import write_output
+
+    write_output(None, data)
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -191,6 +196,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         _write("\n".join(lines).encode("utf-8"))
         return EXIT_OK
     if cmd == "query":
+        import io
+
+        from .outfile import write_output
         from .output import write_result
 
         given = [x for x in (args.name, args.file, args.sparql) if x is not None]
@@ -199,22 +207,18 @@ def _dispatch(args: argparse.Namespace) -> int:
                              "see: probgraph queries")
         result = api.run_query(args.name, file=args.file, sparql=args.sparql, params=_params(args.param),
                                endpoint=args.endpoint, use_cache=use_cache, timeout=args.timeout)
+        buffer = io.BytesIO()  # the whole answer first: an error while it is computed leaves no short output
+        human = args.output in (None, "-") and sys.stdout is not None and sys.stdout.isatty()
         try:
-            write_result(result, args.format, sys.stdout.buffer, human=sys.stdout.isatty())
-        except BrokenPipeError:
-            raise
+            write_result(result, args.format, buffer, human=human)
         except (OSError, RuntimeError, ValueError, SyntaxError) as exc:
             raise UsageError(f"the query failed while running: {first_line(exc)[:300]}") from None
-        sys.stdout.buffer.flush()
+        write_output(args.output, buffer.getvalue())
         return EXIT_OK
     if cmd == "export":
-        data = api.export(args.format, inferred=args.inferred, use_cache=use_cache)
-        if args.output is not None:
-            from .serialisation import write_atomic
+        from .outfile import write_output
 
-            write_atomic(args.output, data)
-        else:
-            _write(data)
+        write_output(args.output, api.export(args.format, inferred=args.inferred, use_cache=use_cache))
         return EXIT_OK
     if cmd == "load":
         print(f"uploading the {'asserted' if args.asserted_only else 'inferred'} graph to {args.endpoint} "
@@ -246,10 +250,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         _write(render_report(report, args.format))
         return report.exit_code(strict=args.strict)
     if cmd == "compile":
-        entry = api.compile_graph(rebuild=args.force, use_cache=use_cache)
+        entry = api.compile_graph(rebuild=args.force, use_cache=use_cache, reasoner=args.reasoner)
         meta = entry.meta()
         print(f"compiled: {meta['asserted_triples']} asserted triples, {meta['closure_triples']} "
-              f"with the closure; cache {entry.path}", file=sys.stderr)
+              f"with the closure ({meta['reasoner']} reasoner); cache {entry.path}", file=sys.stderr)
         return EXIT_OK
     if cmd == "cache":
         from .compile import cache_root, clear_cache

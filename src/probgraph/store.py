@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from .compile import compiled
+from .compile import DamagedCache, compiled
 
 
 def open_store(use_cache: bool = True) -> ox.Store:
-    """The compiled closure, compiling it first if the inputs changed."""
-    entry = compiled(use_cache=use_cache)
+    """The compiled closure, compiling it first if the inputs changed or the entry is damaged."""
     try:
-        return ox.Store.read_only(str(entry.store_path))
-    except (OSError, RuntimeError, ValueError):
-        # a damaged cache entry: build it again rather than fail
-        entry = compiled(use_cache=use_cache, rebuild=True)
-        return ox.Store.read_only(str(entry.store_path))
+        return compiled(use_cache=use_cache).open_store()
+    except (DamagedCache, OSError, RuntimeError, ValueError):
+        return compiled(use_cache=use_cache, rebuild=True).open_store()

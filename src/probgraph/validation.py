@@ -150,11 +150,10 @@ def _shape_owner(shapes, node) -> str:
 
 def _data_graph(use_cache: bool):
     """Asserted ontology + data (from the compiled cache), in rdflib."""
-    from .compile import compiled
+    from .compile import cached_bytes
     from .parsing import to_rdflib
 
-    entry = compiled(use_cache=use_cache)
-    return to_rdflib(q.triple for q in ox.parse(path=str(entry.asserted_nt), format=ox.RdfFormat.N_TRIPLES))
+    return to_rdflib(q.triple for q in ox.parse(cached_bytes("asserted", use_cache), format=ox.RdfFormat.N_TRIPLES))
 
 
 def validate_graph(use_cache: bool = True) -> Report:
