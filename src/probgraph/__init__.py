@@ -7,8 +7,7 @@ imports only pyoxigraph.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+TYPE_CHECKING = False  # not `from typing import ...`: typing alone costs a warm query milliseconds
 if TYPE_CHECKING:  # the heavy modules load only when a function needs them
     from collections.abc import Iterator
 
@@ -17,7 +16,15 @@ if TYPE_CHECKING:  # the heavy modules load only when a function needs them
     from .compile import Compiled
     from .validation import Report
 
-__version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> str:
+    """`__version__` is the ontology's owl:versionInfo, read when first asked for (one place for it)."""
+    if name == "__version__":
+        from .resources import ontology_version
+
+        return ontology_version()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = ["__version__", "build_site", "compile_graph", "export", "lineage", "load", "run_query", "select",
            "serve", "show", "validate", "write_output"]

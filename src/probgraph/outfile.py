@@ -14,11 +14,13 @@ import contextlib
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Iterator
-from typing import BinaryIO
 
 from .errors import UsageError
+
+TYPE_CHECKING = False  # typing and tempfile cost a warm query milliseconds; tempfile is imported where used
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 NAME_MAX = 255  # bytes in one path component on Linux, macOS and the BSDs
 _SUFFIX = b".part"
@@ -157,6 +159,8 @@ def _temp_prefix(target: str) -> bytes:
 @contextlib.contextmanager
 def _atomic(target: str, shown: str, st: os.stat_result | None) -> Iterator[BinaryIO]:
     """A new name or a regular file: temporary file beside it, fsync, rename; the old mode is kept."""
+    import tempfile
+
     parent = os.path.dirname(target) or "."
     if not os.path.isdir(parent):
         what = "is a file, not a folder" if os.path.exists(parent) else "does not exist"
@@ -196,6 +200,7 @@ def write_tree(path: str | os.PathLike[str], files: dict[str, bytes]) -> None:
     SITE_MARK), so a mistyped -o never wipes someone's own folder.
     """
     import shutil
+    import tempfile
     from pathlib import Path
 
     if not str(path):

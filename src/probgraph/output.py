@@ -6,15 +6,16 @@ table is ours.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterable
-from typing import BinaryIO
 
 import pyoxigraph as ox
 
-from .compile import canonical_triples
 from .errors import UsageError
-from .names import PGID, PREFIXES, compact, short_name
+from .namespaces import PREFIXES, compact
+
+TYPE_CHECKING = False  # typing and compile.py are not imported on the warm path
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 SELECT_FORMATS = {
     "csv": ox.QueryResultsFormat.CSV,
@@ -30,7 +31,8 @@ GRAPH_FORMATS = {
 
 
 def cell(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> str:
-    """A term as a person reads it: prefixed IRI, literal's text, empty when unbound."""
+    """A term as a person reads it: its compact name (the one files, `-p` and `show` use), a literal's
+    text, empty when unbound."""
     if term is None:
         return ""
     if isinstance(term, ox.NamedNode):
@@ -46,18 +48,14 @@ def rows_of(solutions: ox.QuerySolutions) -> tuple[list[str], list[tuple]]:
     return names, [tuple(sol[v] for v in solutions.variables) for sol in solutions]
 
 
-def _shown(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> str:
-    """In a table, an entity of the graph is shown by its slug, the name `show` and `-p` accept."""
-    if isinstance(term, ox.NamedNode) and term.value.startswith(PGID):
-        return short_name(term.value)
-    return cell(term)
-
-
 def table(names: list[str], rows: list[tuple], width: int | None = None) -> str:
     """A plain-text table whose columns shrink to fit the terminal."""
-    texts = [[_shown(t) for t in row] for row in rows]
+    texts = [[cell(t) for t in row] for row in rows]
     widths = [max([len(n)] + [len(r[i]) for r in texts]) for i, n in enumerate(names)]
-    width = width or shutil.get_terminal_size((160, 24)).columns
+    if not width:
+        import shutil
+
+        width = shutil.get_terminal_size((160, 24)).columns
     while sum(widths) + 2 * (len(widths) - 1) > width and max(widths, default=0) > 12:
         i = widths.index(max(widths))
         widths[i] -= 1
@@ -104,6 +102,8 @@ def write_result(result: ox.QuerySolutions | ox.QueryBoolean | Iterable[ox.Tripl
     if fmt not in GRAPH_FORMATS:
         raise UsageError(f"--format {fmt} does not apply to CONSTRUCT/DESCRIBE results",
                          "use turtle, ntriples or xml")
+    from .compile import canonical_triples
+
     triples = canonical_triples(triples)  # blank nodes made by CONSTRUCT get stable labels
     prefixes = PREFIXES if fmt == "turtle" else None
     out.write(ox.serialize(triples, format=GRAPH_FORMATS[fmt], prefixes=prefixes) or b"")

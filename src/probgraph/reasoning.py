@@ -17,8 +17,12 @@ if TYPE_CHECKING:
     from rdflib import Graph
 
 
-def close_owlrl(asserted: list[ox.Triple], rule_files: list[rules.RuleFile]) -> list[ox.Triple]:
-    """owlrl's cleaned closure, then the custom rules, to a common fixpoint; then the consistency checks."""
+def close_owlrl(asserted: list[ox.Triple], rule_files: list[rules.RuleFile]) -> ox.Store:
+    """owlrl's cleaned closure, then the custom rules, to a common fixpoint; then the consistency checks.
+
+    Returns an in-memory store as rules.close does: closure in the default graph, asserted in ASSERTED_GRAPH.
+    """
+    from .cache import ASSERTED_GRAPH
     from .parsing import to_rdflib
 
     custom = [r for r in rule_files if r.kind == "custom"]
@@ -32,7 +36,9 @@ def close_owlrl(asserted: list[ox.Triple], rule_files: list[rules.RuleFile]) -> 
             rules.fixpoint(store, custom)
         if len(store) == size:
             rules.run_checks(store, rule_files, "inconsistency")
-            return [q.triple for q in store]
+            store.extend(ox.Quad(t.subject, t.predicate, t.object, ASSERTED_GRAPH) for t in asserted)
+            rules.drop_w3c_statements(store)  # what the custom rules derived about them, as owlrl's clean does
+            return store
         triples = [q.triple for q in store]
     raise rules.no_fixpoint()
 

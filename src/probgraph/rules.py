@@ -111,18 +111,25 @@ def lint(path: Path, text: str) -> None:
                          "write the rule as INSERT { ... } WHERE { ... } without BIND, blank nodes or new terms")
 
 
-def check_supported(files: list[tuple[Path, list[ox.Triple]]], rules: list[RuleFile]) -> None:
-    """Fail if the graph uses an OWL term, or an RDFS predicate, that no rule file handles."""
+def check_supported(store: ox.Store, files: list[tuple[Path, list[ox.Triple]]], rules: list[RuleFile]) -> None:
+    """Fail if the graph uses an OWL term, or an RDFS predicate, that no rule file handles.
+
+    The terms are listed by one query on the store; the files are searched only to name the culprit.
+    """
     handled = set().union(*(r.handles for r in rules))
-    for path, triples in files:
-        for t in triples:
-            for term in (t.subject, t.predicate, t.object):
-                iri = term.value if isinstance(term, ox.NamedNode) else ""
-                if (iri.startswith(OWL) or (term is t.predicate and iri.startswith(RDFS))) and iri not in handled:
-                    raise UsageError(
-                        f"{path}: uses {_short(iri)}, which the native reasoner does not handle "
-                        f"(no rule file in {rules_folder()} says '# handles: {_short(iri)}')",
-                        "add a rule file that handles it, or compile with --reasoner owlrl")
+    used = store.query(f"""SELECT DISTINCT ?t WHERE {{
+        {{ ?t ?p ?o }} UNION {{ ?s ?t ?o }} UNION {{ ?s ?p ?t }}
+        FILTER (isIRI(?t) && (STRSTARTS(STR(?t), "{OWL}") || (STRSTARTS(STR(?t), "{RDFS}") && EXISTS {{ ?s ?t ?o }})))
+    }}""")
+    missing = sorted(row[0].value for row in used if row[0].value not in handled)
+    if not missing:
+        return
+    term = ox.NamedNode(missing[0])
+    where = next((str(path) for path, triples in files
+                  if any(term in (t.subject, t.predicate, t.object) for t in triples)), "the graph")
+    raise UsageError(f"{where}: uses {_short(missing[0])}, which the native reasoner does not handle "
+                     f"(no rule file in {rules_folder()} says '# handles: {_short(missing[0])}')",
+                     "add a rule file that handles it, or compile with --reasoner owlrl")
 
 
 def run_checks(store: ox.Store, rules: list[RuleFile], kind: str) -> None:
@@ -160,19 +167,34 @@ def no_fixpoint(max_rounds: int = MAX_ROUNDS) -> UsageError:
                       "a rule keeps deriving new triples; check the rule files added last")
 
 
-def close(asserted: list[ox.Triple], rules: list[RuleFile]) -> list[ox.Triple]:
-    """The closure under every rule file (OWL and custom together), after the checks pass."""
+def close(files: list[tuple[Path, list[ox.Triple]]], rules: list[RuleFile]) -> ox.Store:
+    """The closure of the files' triples under every rule file (OWL and custom together), if the checks pass.
+
+    Returns an in-memory store: the closure in the default graph, the asserted triples in ASSERTED_GRAPH.
+    """
+    from .cache import ASSERTED_GRAPH
+
+    asserted = [t for _, triples in files for t in triples]
     store = ox.Store()
     store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in asserted)
+    check_supported(store, files, rules)
     run_checks(store, rules, "unsupported")
     fixpoint(store, rules)
     run_checks(store, rules, "inconsistency")
-    kept = set(asserted)
-    return [q.triple for q in store if q.triple in kept or not _about_w3c(q.subject)]
+    store.extend(ox.Quad(t.subject, t.predicate, t.object, ASSERTED_GRAPH) for t in asserted)
+    drop_w3c_statements(store)
+    return store
 
 
-def _about_w3c(term: ox.NamedNode | ox.BlankNode) -> bool:
-    return isinstance(term, ox.NamedNode) and term.value.startswith(W3C_VOCABULARIES)
+def drop_w3c_statements(store: ox.Store) -> None:
+    """Remove derived statements about the W3C vocabularies themselves (rdf:type is an rdf:Property, say)."""
+    from .cache import ASSERTED_GRAPH
+
+    tests = " || ".join(f'STRSTARTS(STR(?s), "{ns}")' for ns in W3C_VOCABULARIES)
+    store.update(f"""DELETE {{ ?s ?p ?o }} WHERE {{
+        ?s ?p ?o . FILTER (isIRI(?s) && ({tests}))
+        FILTER NOT EXISTS {{ GRAPH <{ASSERTED_GRAPH.value}> {{ ?s ?p ?o }} }}
+    }}""")
 
 
 def _short(iri: str) -> str:

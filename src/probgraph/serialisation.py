@@ -11,7 +11,7 @@ import pyoxigraph as ox
 
 from .compile import cached_bytes
 from .errors import UsageError
-from .names import PREFIXES
+from .namespaces import PREFIXES
 
 EXPORT_FORMATS = {
     "turtle": ox.RdfFormat.TURTLE,
