@@ -29,8 +29,8 @@ def __getattr__(name: str) -> str:
         return ontology_version()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-__all__ = ["__version__", "compile_graph", "export", "lineage", "load", "query_output", "run_query", "select", "show",
-           "validate", "write_output"]
+__all__ = ["__version__", "build_site", "compile_graph", "export", "lineage", "load", "query_output", "run_query",
+           "select", "serve", "show", "validate", "write_output"]
 
 
 def compile_graph(rebuild: bool = False, use_cache: bool = True, reasoner: str | None = None) -> Compiled:
@@ -159,6 +159,25 @@ def lineage(org: str, fmt: str = "text", use_cache: bool = True, scope: str = "t
     from .succession import render_lineage
 
     return render_lineage(open_store(use_cache=use_cache), org, fmt, scope)
+
+
+def build_site(out_dir: str, use_cache: bool = True) -> int:
+    """Write the static site of the whole record into out_dir (atomically); return the number of pages."""
+    from .outfile import write_tree
+    from .site import build_site as files_of
+    from .store import open_store
+
+    files = files_of(open_store(use_cache=use_cache))
+    write_tree(out_dir, files)
+    return sum(name.endswith(".html") for name in files)
+
+
+def serve(host: str = "127.0.0.1", port: int = 7878, timeout: float = 30.0, workers: int = 2,
+          use_cache: bool = True) -> None:
+    """Serve the graph read-only over the SPARQL 1.1 Protocol, with the site's pages, until interrupted."""
+    from .server import serve as run_server
+
+    run_server(host, port, timeout=timeout, workers=workers, use_cache=use_cache)
 
 
 def show(entity: str, use_cache: bool = True) -> str:

@@ -24,6 +24,9 @@ examples:
   probgraph lineage northumbria-probation-trust
   probgraph validate my-entry.ttl
   probgraph export --format turtle -o probgraph.ttl
+  probgraph lineage north-east-region --format svg > lineage.svg
+  probgraph site -o site
+  probgraph serve --port 7878
 """
 
 
@@ -201,10 +204,20 @@ def build_parser():  # -> argparse.ArgumentParser
 
     ln = sub.add_parser("lineage", help="an organisation's predecessors and successors with dates")
     ln.add_argument("org", metavar="ORG", help="slug, label or IRI")
-    ln.add_argument("--format", choices=["text", "mermaid", "dot"], default="text",
-                    help="indented text, a Mermaid flowchart, or Graphviz DOT (dot -Tsvg makes an SVG)")
+    ln.add_argument("--format", choices=["text", "mermaid", "dot", "svg"], default="text",
+                    help="indented text, a Mermaid flowchart, Graphviz DOT, or a timeline picture (SVG)")
     ln.add_argument("--scope", choices=["territory", "organisation"], default="territory",
                     help="follow the areas that passed (default) or who succeeded whom")
+
+    st = sub.add_parser("site", help="write a static website of the record (a page per entity, with search)")
+    st.add_argument("-o", "--output", required=True, metavar="DIR",
+                    help="the folder to write (new, empty, or one an earlier `probgraph site` wrote)")
+
+    sv = sub.add_parser("serve", help="a read-only SPARQL endpoint (/sparql), stored queries and the site's pages")
+    sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, loopback only)")
+    sv.add_argument("--port", type=int, default=7878, help="port (default 7878; 0 picks a free one)")
+    sv.add_argument("--timeout", type=_seconds, default=30.0, help="seconds a query may run (default 30)")
+    sv.add_argument("--workers", type=int, default=2, help="query processes (default 2)")
 
     s = sub.add_parser("show", help="everything about one entity, with its sources")
     s.add_argument("entity", metavar="ENTITY", help="slug (org/x or x), label or IRI")
@@ -304,6 +317,15 @@ def _dispatch(args) -> int:  # an argparse.Namespace or _Args
         return EXIT_OK
     if cmd == "lineage":
         _write(api.lineage(args.org, args.format, use_cache=use_cache, scope=args.scope).encode("utf-8"))
+        return EXIT_OK
+    if cmd == "site":
+        pages = api.build_site(args.output, use_cache=use_cache)
+        print(f"wrote {pages} pages to {args.output} (open {args.output}/index.html)", file=sys.stderr)
+        return EXIT_OK
+    if cmd == "serve":
+        if not 0 <= args.port <= 65535 or args.workers < 1:
+            raise UsageError("--port must be 0 to 65535 and --workers at least 1")
+        api.serve(args.host, args.port, timeout=args.timeout, workers=args.workers, use_cache=use_cache)
         return EXIT_OK
     if cmd == "show":
         _write(api.show(args.entity, use_cache=use_cache).encode("utf-8"))
