@@ -144,7 +144,9 @@ WALES = {"dyfed-powys", "gwent", "north-wales", "south-wales"}
 def local_places() -> list[tuple[str, str]]:
     """(place slug, justice area slug) for every place inside one of the 42 areas, and the areas themselves."""
     got = sparql("SELECT ?p ?a WHERE { ?p pg:withinPlace* ?a . ?a a pg:JusticeArea }")
-    return sorted((r["p"].split("/")[-1], r["a"].split("/")[-1]) for r in got)
+    def slug(name: str) -> str:
+        return name.split("/")[-1].split(":")[-1]
+    return sorted((slug(r["p"]), slug(r["a"])) for r in got)
 
 
 @pytest.mark.parametrize("date", sorted(PERIODS))

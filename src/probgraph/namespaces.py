@@ -51,6 +51,7 @@ INSTANCE_FOLDERS = {
     "tenure": "tenure",
     "place": "place",
     "event": "event",
+    "part": "part",  # territorial parts of succession events
     "ownership": "ownership",
     "caseload": "caseload",
     "initiative": "initiative",
