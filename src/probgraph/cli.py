@@ -238,11 +238,11 @@ def _notice(message: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from . import cache
-
-    cache.notice = _notice
     argv = sys.argv[1:] if argv is None else argv
     try:
+        from . import cache  # reads the version from the ontology, so a bad PROBGRAPH_HOME fails here
+
+        cache.notice = _notice
         args = fast_query_args(argv)
         if args is None:
             parser = build_parser()
