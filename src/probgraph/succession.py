@@ -1,4 +1,9 @@
-"""An organisation's line of succession, read from the succession events, as text, Mermaid, DOT or SVG."""
+"""An organisation's line of succession as text, Mermaid, DOT or SVG: by territory (the default) or by organisation.
+
+By territory the links are the rows of the stored predecessors and successors queries, so the command and the
+queries agree, each labelled with the areas that passed; by organisation they are every succession event's
+original -> resulting links.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from .errors import UsageError
-from .names import resolve
+from .names import SCOPES, resolve
 from .namespaces import compact
 from .queries import selector
 
@@ -96,18 +101,6 @@ def latest_year(store: ox.Store) -> int:
     return 2001
 
 
-def _edges(store: ox.Store):
-    forward, backward = defaultdict(list), defaultdict(list)
-    for link in links(store):
-        forward[link.orig].append((link.res, link.how))
-        backward[link.res].append((link.orig, link.how))
-    info = {}
-    for iri, body in bodies(store).items():
-        span = f" ({body.start or '?'} to {body.end or ''})" if body.start or body.end else ""
-        info[iri] = body.label + span
-    return forward, backward, info
-
-
 def lineage_of(store: ox.Store, root: str, all_links: list[Link] | None = None) -> list[Link]:
     """The links on the whole line back from the root and the whole line forward, sorted."""
     every = links(store) if all_links is None else all_links
@@ -128,14 +121,51 @@ def lineage_of(store: ox.Store, root: str, all_links: list[Link] | None = None) 
     return sorted(found, key=lambda k: (k.date or "", k.orig, k.res, k.kind, k.inferred))
 
 
-def render_lineage(store: ox.Store, org: str, fmt: str = "text") -> str:
+def _territorial_links(store: ox.Store, org: ox.NamedNode) -> list[Link]:
+    """Links on the organisation's territorial lines, each naming the areas that passed along it."""
+    from .queries import bind, get
+
+    areas, how = defaultdict(set), {}
+    for name in ("predecessors", "successors"):
+        for sol in store.query(bind(get(name), {"org": org.value}, selector(store))):
+            key = (sol["predecessor"].value, sol["successor"].value)
+            areas[key].add(sol["area"].value)
+            inferred = sol["inferred"].value in ("true", "1") or how.get(key, (0, 0, False))[2]
+            how[key] = (sol["kind"].value, sol["date"].value, inferred)
+    return sorted((Link(o, r, how[(o, r)][0], how[(o, r)][1], how[(o, r)][2], ", ".join(sorted(names)))
+                   for (o, r), names in areas.items()), key=lambda k: (k.date or "", k.orig, k.res, k.kind))
+
+
+def _edges(chosen: list[Link]):
+    forward, backward = defaultdict(list), defaultdict(list)
+    for link in chosen:
+        label = f"{link.how}; {link.areas}" if link.areas else link.how
+        forward[link.orig].append((link.res, label))
+        backward[link.res].append((link.orig, label))
+    return forward, backward
+
+
+def _info(store: ox.Store) -> dict[str, str]:
+    info = {}
+    for iri, body in bodies(store).items():
+        span = f" ({body.start or '?'} to {body.end or ''})" if body.start or body.end else ""
+        info[iri] = body.label + span
+    return info
+
+
+def render_lineage(store: ox.Store, org: str, fmt: str = "text", scope: str = "territory") -> str:
     """Predecessors (whole line back) and successors (whole line forward) of one organisation."""
+    if scope not in SCOPES:
+        raise UsageError(f"unknown lineage scope {scope!r}", "use territory or organisation")
     term = resolve("org", org, selector(store), param="ORG")
+    chosen = (_territorial_links(store, term) if scope == "territory"
+              else links(store) if fmt != "svg" else lineage_of(store, term.value))
     if fmt == "svg":
         from .lineage_svg import render_svg
 
-        return render_svg(term.value, lineage_of(store, term.value), bodies(store), latest_year(store))
-    forward, backward, info = _edges(store)
+        return render_svg(term.value, chosen, bodies(store), latest_year(store))
+    forward, backward = _edges(chosen)
+    info = _info(store)
     if fmt in ("mermaid", "dot"):
         return _diagram(term.value, forward, backward, info, fmt)
     if fmt != "text":
