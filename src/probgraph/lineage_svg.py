@@ -61,6 +61,7 @@ class Label:
     text: str
     areas: str
     inferred: bool
+    anchor: str = "start"
 
 
 @dataclass
@@ -160,9 +161,12 @@ def layout(root: str, links: list[Link], bodies: dict[str, Body], last_year: int
             pic.arrows.append(Arrow(ax, round(y0, 1), round(y1, 1), k.inferred, title))
         text = f"{kind} · {date or 'date unknown'}"
         lx = used.get((res, gx), gx + 6 + 2.5 * (len(members_) - 1))
-        areas = "; ".join(sorted({k.areas for k in members_ if k.areas}))
+        areas = ", ".join(sorted({a.strip() for k in members_ for a in k.areas.split(",") if a.strip()}))
         inferred = all(k.inferred for k in members_)
-        pic.labels.append(Label(round(lx, 1), round(target.y + 44, 1), text, areas, inferred))
+        anchor = "start"
+        if lx + max(len(text), len(areas) + 11) * _CHAR > WIDTH - 4:  # near the right edge: end at the arrow
+            lx, anchor = gx - 6 - 2.5 * (len(members_) - 1), "end"
+        pic.labels.append(Label(round(lx, 1), round(target.y + 44, 1), text, areas, inferred, anchor))
         used[(res, gx)] = lx + len(text) * _CHAR + 10
     pic.any_inferred = any(k.inferred for k in links)
     pic.legend_y = _TOP + len(order) * lane_h + 8
