@@ -60,12 +60,16 @@ def start_server(*extra: str) -> tuple[subprocess.Popen, str]:
 
     proc = subprocess.Popen([sys.executable, "-m", "probgraph", "serve", "--port", "0", *extra],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
-    line = proc.stderr.readline()
-    m = re.search(r"bound to (127\.0\.0\.1) port (\d+)", line)
-    if not m:
-        proc.kill()
-        pytest.fail(f"probgraph serve did not start: {line}{proc.stderr.read()}")
-    return proc, f"http://{m.group(1)}:{m.group(2)}"
+    said = ""
+    for line in proc.stderr:  # a compile message may come first
+        said += line
+        m = re.search(r"bound to (127\.0\.0\.1) port (\d+)", line)
+        if m:
+            return proc, f"http://{m.group(1)}:{m.group(2)}"
+        if "error" in line:
+            break
+    proc.kill()
+    pytest.fail(f"probgraph serve did not start: {said}")
 
 
 def stop_server(proc: subprocess.Popen) -> None:

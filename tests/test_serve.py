@@ -225,7 +225,7 @@ def test_server_says_what_it_bound_to(private_cache):
     proc = subprocess.Popen([sys.executable, "-m", "probgraph", "serve", "--port", "0"], stderr=subprocess.PIPE,
                             stdout=subprocess.DEVNULL, text=True)
     try:
-        line = proc.stderr.readline()
+        line = next(x for x in proc.stderr if "bound to" in x)
     finally:
         stop_server(proc)
     port = line.rsplit(" port ", 1)[1].split(";")[0]
