@@ -135,12 +135,14 @@ def test_caseloads_with_exactness():
 
 
 def test_coverage_of_sunderland():
-    assert rows("coverage", {"place": "sunderland", "date": "2017-06-01"}, "organisation", "riskTiers") == [
+    assert rows("coverage", {"place": "sunderland", "date": "2017-06-01"}, "organisation", "riskTier") == [
         ("pgid:org/nps-north-east-division", "high risk"),
-        ("pgid:org/northumbria-crc", "medium risk, low risk"),
+        ("pgid:org/northumbria-crc", "low risk"),
+        ("pgid:org/northumbria-crc", "medium risk"),
     ]
-    assert [r[0] for r in rows("coverage", {"place": "Sunderland", "date": "2022"}, "organisation")] == [
-        "pgid:org/north-east-region", "pgid:org/sunderland-pdu"]
+    assert rows("coverage", {"place": "Sunderland", "date": "2022"}, "organisation", "kind") == [
+        ("pgid:org/north-east-region", "Probation Service region"),
+        ("pgid:org/sunderland-pdu", "probation delivery unit")]
 
 
 def test_provenance_of_the_nps_north_east_seed():

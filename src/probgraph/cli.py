@@ -46,8 +46,8 @@ def _seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: give a number of seconds above 0")
+    if not math.isfinite(value) or value <= 0 or value > 7 * 24 * 3600:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a number of seconds above 0 and at most a week")
     return value
 
 
@@ -85,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="output format (default: table on a terminal, csv when piped; turtle for CONSTRUCT)")
     q.add_argument("--endpoint", help="run on this SPARQL endpoint instead of the embedded graph")
     q.add_argument("--timeout", type=_seconds, default=30.0, help="seconds to wait for an endpoint (default 30)")
+    q.add_argument("--default-graph", metavar="IRI",
+                   help="with --endpoint: answer from this graph of the store (default-graph-uri)")
 
     v = sub.add_parser("validate", help="validate new entries (Turtle) together with the graph")
     v.add_argument("files", nargs="*", metavar="FILE",
@@ -185,7 +187,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             raise UsageError("give exactly one of: a stored query NAME, --file FILE, --sparql TEXT",
                              "see: probgraph queries")
         result = api.run_query(args.name, file=args.file, sparql=args.sparql, params=_params(args.param),
-                               endpoint=args.endpoint, use_cache=use_cache, timeout=args.timeout)
+                               endpoint=args.endpoint, use_cache=use_cache, timeout=args.timeout,
+                               default_graph=args.default_graph)
         try:
             write_result(result, args.format, sys.stdout.buffer, human=sys.stdout.isatty())
         except BrokenPipeError:
@@ -204,11 +207,15 @@ def _dispatch(args: argparse.Namespace) -> int:
             _write(data)
         return EXIT_OK
     if cmd == "load":
-        print(f"uploading the {'asserted' if args.asserted_only else 'inferred'} graph to {args.endpoint} "
+        from .exchange import public_url
+        from .remote import store_url
+
+        print(f"uploading the {'asserted' if args.asserted_only else 'inferred'} graph to "
+              f"{public_url(store_url(args.endpoint, args.graph))} "
               f"(one Graph Store Protocol request: all or nothing) ...", file=sys.stderr)
-        n = api.load(args.endpoint, graph=args.graph, inferred=not args.asserted_only,
-                     replace=args.replace, timeout=args.timeout)
-        print(f"loaded {n} triples into {args.graph or 'the default graph'} at {args.endpoint}",
+        n, url = api.load(args.endpoint, graph=args.graph, inferred=not args.asserted_only,
+                          replace=args.replace, timeout=args.timeout)
+        print(f"loaded {n} triples into {args.graph or 'the default graph'} at {url} (counted afterwards)",
               file=sys.stderr)
         return EXIT_OK
     if cmd == "lineage":
