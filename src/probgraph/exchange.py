@@ -42,7 +42,10 @@ def check_timeout(seconds: float) -> float:
 
 def _split(url: str) -> tuple[str, str | None, str | None]:
     """The URL without user:password@, and the user and password it held."""
-    parts = urllib.parse.urlsplit(url)
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:  # not a URL (check_url says so); still, never show what may be a password
+        return re.sub(r"//[^/]*@", "//***@", url), None, None
     if "@" not in parts.netloc:
         return url, None, None
     userinfo, _, hostport = parts.netloc.rpartition("@")
