@@ -40,6 +40,17 @@ def store():
 def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None, stdin: bytes | None = None,
             timeout: float = 300) -> subprocess.CompletedProcess:
     """Run `probgraph ARGS` as a real process (what a user runs); output as text."""
-    full_env = {**os.environ, **(env or {})}
+    # pytest-xdist workers inherit the terminal's COLUMNS; a piped probgraph must not see them
+    full_env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")} | (env or {})
     return subprocess.run([sys.executable, "-m", "probgraph", *args], cwd=cwd or ROOT, env=full_env,
                           input=stdin, capture_output=True, timeout=timeout)
+
+
+# The loop a data contributor runs (`pytest -m contributor`): data, shapes, queries and examples.
+CONTRIBUTOR_FILES = {"test_data.py", "test_shapes.py", "test_queries.py", "test_examples.py"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.path.name in CONTRIBUTOR_FILES:
+            item.add_marker(pytest.mark.contributor)

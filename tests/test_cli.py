@@ -99,7 +99,8 @@ def test_query_file_with_parameters(tmp_path):
 
 def test_name_resolution_by_slug_label_prefixed_and_iri():
     for value in ("northumbria-crc", "Northumbria CRC", "northumbria community rehabilitation company",
-                  "org/northumbria-crc", "pgid:org/northumbria-crc",
+                  "org/northumbria-crc", "organisation:northumbria-crc", "pgid:org/northumbria-crc",
+                  "pgid:org\\/northumbria-crc", "<https://w3id.org/probgraph/id/org/northumbria-crc>",
                   "https://w3id.org/probgraph/id/org/northumbria-crc"):
         out = ok("query", "owners", "-p", f"org={value}", "--format", "csv")
         assert len(out.splitlines()) == 2, value
@@ -108,7 +109,7 @@ def test_name_resolution_by_slug_label_prefixed_and_iri():
 def test_unknown_name_suggests():
     err = fails(2, "query", "successors", "-p", "org=Northumbria Probaton Trust")
     assert "no org called 'Northumbria Probaton Trust'" in err
-    assert "did you mean northumbria-probation-trust" in err
+    assert "did you mean organisation:northumbria-probation-trust" in err
 
 
 def test_hostile_parameter_is_an_unknown_name_and_changes_nothing():
@@ -166,7 +167,7 @@ def test_lineage_text_and_mermaid():
 
 def test_show_entity_with_sources():
     out = ok("show", "northumbria-crc")
-    assert out.startswith("pgid:org/northumbria-crc")
+    assert out.startswith("organisation:northumbria-crc")
     assert "Sources:" in out and "seed file 001_c2b5aeafec162f3d.txt" in out
     assert "Derived by reasoning:" in out and "pg:succeededBy" in out
     fails(2, "show", "nothing-like-this-exists")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-PREFIXES = """PREFIX pg: <https://w3id.org/probgraph/ontology#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
-"""
+from probgraph.namespaces import sparql_prefixes
+
+PREFIXES = sparql_prefixes()
 
 
 def scalar(store, q: str) -> int:
@@ -23,7 +22,7 @@ def test_national_counts(store):
 
 def test_north_east_pdus_belong_to_the_region(store):
     n = scalar(store, "SELECT (COUNT(*) AS ?n) WHERE { ?p a pg:ProbationDeliveryUnit ; "
-                      "pg:partOf <https://w3id.org/probgraph/id/org/north-east-region> }")
+                      "pg:partOf organisation:north-east-region }")
     assert n == 7
 
 

@@ -23,13 +23,13 @@ def rows(name, params=None, *cols):
 def test_predecessors_of_north_east_region_include_both_trusts():
     got = rows("predecessors", {"org": "north-east-region"}, "predecessor", "successor", "kind", "date")
     assert got[:3] == [
-        ("pgid:org/durham-tees-valley-crc", "pgid:org/north-east-region", "unification", "2021-06-26"),
-        ("pgid:org/northumbria-crc", "pgid:org/north-east-region", "unification", "2021-06-26"),
-        ("pgid:org/nps-north-east-division", "pgid:org/north-east-region", "unification", "2021-06-26"),
+        ("organisation:durham-tees-valley-crc", "organisation:north-east-region", "unification", "2021-06-26"),
+        ("organisation:northumbria-crc", "organisation:north-east-region", "unification", "2021-06-26"),
+        ("organisation:nps-north-east-division", "organisation:north-east-region", "unification", "2021-06-26"),
     ]
     preds = {p for p, *_ in got}
-    assert {"pgid:org/northumbria-probation-trust", "pgid:org/durham-tees-valley-probation-trust"} <= preds
-    assert ("pgid:org/northumbria-probation-trust", "pgid:org/northumbria-crc", "split", "2014-06-01") in got
+    assert {"organisation:northumbria-probation-trust", "organisation:durham-tees-valley-probation-trust"} <= preds
+    assert ("organisation:northumbria-probation-trust", "organisation:northumbria-crc", "split", "2014-06-01") in got
     # the NPS North East Division also took work from the Yorkshire, Humberside and Lincolnshire trusts
     assert len(got) == 12
 
@@ -37,16 +37,14 @@ def test_predecessors_of_north_east_region_include_both_trusts():
 def test_successors_of_durham_tees_valley_trust():
     got = rows("successors", {"org": "durham-tees-valley-probation-trust"}, "predecessor", "successor", "kind",
                "date", "inferred")
+    o = "organisation:"
     assert got == [
-        ("pgid:org/durham-tees-valley-probation-trust", "pgid:org/durham-tees-valley-crc", "split", "2014-06-01",
-         "false"),
-        ("pgid:org/durham-tees-valley-probation-trust", "pgid:org/nps-north-east-division", "split", "2014-06-01",
-         "true"),
-        ("pgid:org/durham-tees-valley-crc", "pgid:org/north-east-region", "unification", "2021-06-26", "false"),
-        ("pgid:org/nps-north-east-division", "pgid:org/east-midlands-region", "unification", "2021-06-26", "true"),
-        ("pgid:org/nps-north-east-division", "pgid:org/north-east-region", "unification", "2021-06-26", "false"),
-        ("pgid:org/nps-north-east-division", "pgid:org/yorkshire-humber-region", "unification", "2021-06-26",
-         "false"),
+        (o + "durham-tees-valley-probation-trust", o + "durham-tees-valley-crc", "split", "2014-06-01", "false"),
+        (o + "durham-tees-valley-probation-trust", o + "nps-north-east-division", "split", "2014-06-01", "true"),
+        (o + "durham-tees-valley-crc", o + "north-east-region", "unification", "2021-06-26", "false"),
+        (o + "nps-north-east-division", o + "east-midlands-region", "unification", "2021-06-26", "true"),
+        (o + "nps-north-east-division", o + "north-east-region", "unification", "2021-06-26", "false"),
+        (o + "nps-north-east-division", o + "yorkshire-humber-region", "unification", "2021-06-26", "false"),
     ]
 
 
@@ -56,18 +54,18 @@ def test_every_2014_trust_has_a_successor_in_june_2014():
     assert len(dissolved) == 35
     for slug in dissolved:
         succ = rows("successors", {"org": slug}, "predecessor", "date", "kind")
-        assert (f"pgid:org/{slug}", "2014-06-01", "split") in succ, slug
+        assert (f"organisation:{slug}", "2014-06-01", "split") in succ, slug
 
 
 def test_lineage_inspections_of_northumbria_crc_oldest_first():
     got = rows("lineage-inspections", {"org": "northumbria-crc"}, "published", "inspection", "rating",
                "chiefInspector")
     assert got[:3] == [
-        ("2013-11", "pgid:inspection/2013-northumbria-probation-trust", "", "Liz Calderbank"),
-        ("2018-11", "pgid:inspection/2018-northumbria-crc", "Requires improvement", "Dame Glenys Stacey"),
-        ("2020-02-11", "pgid:inspection/2020-northumbria-crc", "Requires improvement", "Justin Russell"),
+        ("2013-11", "inspection:2013-northumbria-probation-trust", "", "Liz Calderbank"),
+        ("2018-11", "inspection:2018-northumbria-crc", "Requires improvement", "Dame Glenys Stacey"),
+        ("2020-02-11", "inspection:2020-northumbria-crc", "Requires improvement", "Justin Russell"),
     ]
-    assert ("2025", "pgid:inspection/2025-north-east-region", "Requires improvement", "Martin Jones") in got
+    assert ("2025", "inspection:2025-north-east-region", "Requires improvement", "Martin Jones") in got
     assert len(got) == 13
     assert got[-1][0] == ""  # undated reports come last
 
@@ -95,32 +93,32 @@ def test_owner_of_each_crc_on_1_january_2016():
     for _, owner in got:
         owners[owner] = owners.get(owner, 0) + 1
     assert owners == {
-        "pgid:org/sodexo-justice-services": 6, "pgid:org/purple-futures": 5, "pgid:org/working-links": 3,
-        "pgid:org/reducing-reoffending-partnership": 2, "pgid:org/mtcnovo": 2, "pgid:org/arcc": 1,
-        "pgid:org/seetec": 1, "pgid:org/eos": 1,
+        "organisation:sodexo-justice-services": 6, "organisation:purple-futures": 5, "organisation:working-links": 3,
+        "organisation:reducing-reoffending-partnership": 2, "organisation:mtcnovo": 2, "organisation:arcc": 1,
+        "organisation:seetec": 1, "organisation:eos": 1,
     }
-    assert ("pgid:org/northumbria-crc", "pgid:org/sodexo-justice-services") in got
-    assert ("pgid:org/durham-tees-valley-crc", "pgid:org/arcc") in got
+    assert ("organisation:northumbria-crc", "organisation:sodexo-justice-services") in got
+    assert ("organisation:durham-tees-valley-crc", "organisation:arcc") in got
 
 
 def test_owners_of_northumbria_crc_by_label():
     got = rows("owners", {"org": "Northumbria CRC"}, "owner", "from", "until")
-    assert got == [("pgid:org/sodexo-justice-services", "2015-02-01", "")]
+    assert got == [("organisation:sodexo-justice-services", "2015-02-01", "")]
 
 
 def test_working_links_crcs_have_no_owner_after_the_collapse():
     got = rows("owners", {"date": "2019-06-01"}, "owned", "owner")
     assert len(got) == 18
-    assert all(owner != "pgid:org/working-links" for _, owner in got)
+    assert all(owner != "organisation:working-links" for _, owner in got)
 
 
 def test_chief_inspector_on_a_date_and_reports_signed():
     got = rows("chief-inspector", {"date": "2017-06-01"}, "name", "from", "until", "inspection")
     assert {g[:3] for g in got} == {("Dame Glenys Stacey", "2016-03-01", "2019-05-31")}
-    assert got[0][3] == "pgid:inspection/2016-durham"
-    assert ("Dame Glenys Stacey", "2016-03-01", "2019-05-31", "pgid:inspection/2019-durham-tees-valley-crc") in got
+    assert got[0][3] == "inspection:2016-durham"
+    assert ("Dame Glenys Stacey", "2016-03-01", "2019-05-31", "inspection:2019-durham-tees-valley-crc") in got
     june_2019 = rows("chief-inspector", {"date": "2019-06-26"}, "name", "inspection", "rating")
-    assert ("Justin Russell", "pgid:inspection/2019-nps-north-east-division", "Good") in june_2019
+    assert ("Justin Russell", "inspection:2019-nps-north-east-division", "Good") in june_2019
 
 
 def test_caseloads_with_exactness():
@@ -136,21 +134,21 @@ def test_caseloads_with_exactness():
 
 def test_coverage_of_sunderland():
     assert rows("coverage", {"place": "sunderland", "date": "2017-06-01"}, "organisation", "riskTier") == [
-        ("pgid:org/nps-north-east-division", "high risk"),
-        ("pgid:org/northumbria-crc", "low risk"),
-        ("pgid:org/northumbria-crc", "medium risk"),
+        ("organisation:nps-north-east-division", "high risk"),
+        ("organisation:northumbria-crc", "low risk"),
+        ("organisation:northumbria-crc", "medium risk"),
     ]
     assert rows("coverage", {"place": "Sunderland", "date": "2022"}, "organisation", "kind") == [
-        ("pgid:org/north-east-region", "Probation Service region"),
-        ("pgid:org/sunderland-pdu", "probation delivery unit")]
+        ("organisation:north-east-region", "Probation Service region"),
+        ("organisation:sunderland-pdu", "probation delivery unit")]
 
 
 def test_provenance_of_the_nps_north_east_seed():
     got = rows("provenance", {"source": "hmip-2019-06-26-nps-north-east"}, "node", "kind")
     nodes = {n for n, _ in got}
-    assert {"pgid:inspection/2019-nps-north-east-division", "pgid:caseload/nps-north-east-division-2018-09-30",
-            "pgid:initiative/project-beta", "pgid:person/justin-russell"} <= nodes
-    assert ("pgid:inspection/2019-nps-north-east-division", "inspection") in got
+    assert {"inspection:2019-nps-north-east-division", "caseload:nps-north-east-division-2018-09-30",
+            "initiative:project-beta", "person:justin-russell"} <= nodes
+    assert ("inspection:2019-nps-north-east-division", "inspection") in got
 
 
 def test_organisations_lists_the_seven_divisions():
@@ -174,14 +172,14 @@ def test_rating_tallies_match_the_index():
 def test_latest_pdu_ratings_in_the_north_east():
     got = rows("latest-pdu-ratings", {"region": "north-east-region"}, "pdu", "rating", "inspection")
     assert len(got) == 7
-    assert ("pgid:org/sunderland-pdu", "Requires improvement", "pgid:inspection/2025-sunderland-pdu") in got
-    assert ("pgid:org/county-durham-darlington-pdu", "Inadequate",
-            "pgid:inspection/2025-county-durham-darlington-pdu") in got
+    assert ("organisation:sunderland-pdu", "Requires improvement", "inspection:2025-sunderland-pdu") in got
+    assert ("organisation:county-durham-darlington-pdu", "Inadequate",
+            "inspection:2025-county-durham-darlington-pdu") in got
 
 
 def test_rating_falls():
     assert rows("rating-falls", None, "organisation", "earlierRating", "laterRating", "ordered_by_tenure") == [
-        ("pgid:org/gateshead-south-tyneside-pdu", "Good", "Requires improvement", "true")]
+        ("organisation:gateshead-south-tyneside-pdu", "Good", "Requires improvement", "true")]
 
 
 def test_inspections_by_chief_inspector():

@@ -3,7 +3,7 @@
 tests/entries/bad/<Shape>-<what>.ttl must break the shape named in its header:
 
     # shape: pgsh:InspectionShape
-    # focus: pgid:inspection/2026-sunderland-pdu
+    # focus: inspection:2026-sunderland-pdu
     # severity: Violation
     # expect: <a substring of the message>
 
@@ -20,7 +20,7 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from probgraph.names import compact
+from probgraph.namespaces import compact
 from probgraph.validation import render_report, validate_entries
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,8 +7,7 @@ imports only pyoxigraph.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+TYPE_CHECKING = False  # not `from typing import ...`: typing alone costs a warm query milliseconds
 if TYPE_CHECKING:  # the heavy modules load only when a function needs them
     from collections.abc import Iterator
 
@@ -17,17 +16,29 @@ if TYPE_CHECKING:  # the heavy modules load only when a function needs them
     from .compile import Compiled
     from .validation import Report
 
-__version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> str:
+    """`__version__` is the ontology's owl:versionInfo, read when first asked for (one place for it)."""
+    if name == "__version__":
+        from .resources import ontology_version
+
+        return ontology_version()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = ["__version__", "compile_graph", "export", "lineage", "load", "run_query", "select", "show",
-           "validate"]
+           "validate", "write_output"]
 
 
-def compile_graph(rebuild: bool = False, use_cache: bool = True) -> Compiled:
-    """Compile (or find in the cache) ontology + data + OWL 2 RL closure; return the cache entry."""
+def compile_graph(rebuild: bool = False, use_cache: bool = True, reasoner: str | None = None) -> Compiled:
+    """Compile (or find in the cache) ontology + data + OWL 2 RL closure; return the cache entry.
+
+    reasoner: "native" (the rule files in ontology/rules, the default) or "owlrl" (the reference);
+    None means $PROBGRAPH_REASONER, else native.
+    """
     from .compile import compiled
 
-    return compiled(use_cache=use_cache, rebuild=rebuild)
+    return compiled(use_cache=use_cache, rebuild=rebuild, reasoner=reasoner)
 
 
 def run_query(name: str | None = None, *, file: str | None = None, sparql: str | None = None,
@@ -141,3 +152,13 @@ def load(endpoint: str, graph: str | None = None, inferred: bool = True, replace
                           f"{graph or 'the default graph'} after the upload of {sent}",
                           "nothing (or not all) was stored; check the store's log and permissions")
     return sent, url
+
+
+def write_output(path: str | None, data: bytes) -> None:
+    """Write a command's output to `-o PATH` as cp does (devices and pipes directly, files atomically).
+
+    Every command with `-o` goes through this; None or "-" is standard output. See outfile.py.
+    """
+    from .outfile import write_output as write
+
+    write(path, data)

@@ -7,7 +7,6 @@ traceback.
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 from .errors import EXIT_OK, EXIT_USAGE, ProbgraphError, UsageError, first_line
@@ -27,10 +26,9 @@ examples:
 """
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line and exit 2, as for every other bad input
-        self.print_usage(sys.stderr)
-        raise SystemExit(_fail(UsageError(message, f"see: {self.prog} --help")))
+OUTPUT_HELP = ("write to FILE instead of standard output: a regular file is replaced atomically (keeping its "
+               "mode; a symlink's target is replaced, a hard-linked file rewritten in place); a device, pipe or "
+               "- is written to directly")
 
 
 def _fail(exc: ProbgraphError) -> int:
@@ -40,6 +38,7 @@ def _fail(exc: ProbgraphError) -> int:
 
 def _seconds(text: str) -> float:
     """A finite, positive number of seconds (argparse type)."""
+    import argparse
     import math
 
     try:
@@ -63,12 +62,71 @@ def _params(pairs: list[str]) -> dict[str, str]:
     return out
 
 
-def build_parser() -> argparse.ArgumentParser:
+QUERY_FORMATS = ("table", "csv", "tsv", "json", "xml", "turtle", "ntriples")
+
+
+class _Args:
+    """What argparse would give for `query NAME [-p K=V]... [--format F]`, parsed without argparse."""
+
+    def __init__(self, name: str, params: list[str], fmt: str | None) -> None:
+        self.command, self.name, self.param, self.format = "query", name, params, fmt
+        self.file = self.sparql = self.endpoint = self.output = self.default_graph = None
+        self.timeout, self.no_cache = 30.0, False
+
+
+def fast_query_args(argv: list[str]) -> _Args | None:
+    """The common warm call, parsed by hand (argparse costs a warm query milliseconds to import and build).
+
+    Anything else, help and every mistake included, returns None and goes through argparse, so the
+    messages and exit codes stay argparse's.
+    """
+    if len(argv) < 2 or argv[0] != "query" or argv[1].startswith("-"):
+        return None
+    params: list[str] = []
+    fmt = None
+    rest = iter(argv[2:])
+    for arg in rest:
+        opt, eq, value = arg.partition("=") if arg.startswith("--") else (arg, "", "")
+        if opt in ("-p", "--param", "--format"):
+            value = value if eq else next(rest, None)
+            if value is None or (not eq and value.startswith("-")):
+                return None
+            if opt == "--format" and (fmt is not None or value not in QUERY_FORMATS):
+                return None
+            if opt == "--format":
+                fmt = value
+            else:
+                params.append(value)
+        elif arg.startswith("-p") and len(arg) > 2 and arg[2] != "=":
+            params.append(arg[2:])
+        else:
+            return None
+    return _Args(argv[1], params, fmt)
+
+
+def build_parser():  # -> argparse.ArgumentParser
+    import argparse
+
     from . import __version__
+
+    class _Parser(argparse.ArgumentParser):
+        def error(self, message: str) -> None:  # one line and exit 2, as for every other bad input
+            self.print_usage(sys.stderr)
+            raise SystemExit(_fail(UsageError(message, f"see: {self.prog} --help")))
+
+    class _Version(argparse.Action):
+        """--version, looked up only when asked for (it is read from the ontology file)."""
+
+        def __init__(self, option_strings: list[str], dest: str, **kwargs) -> None:
+            super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
+
+        def __call__(self, parser, namespace, values, option_string=None) -> None:
+            print(f"probgraph {__version__}")
+            parser.exit()
 
     p = _Parser(prog="probgraph", description="A knowledge graph of probation in England and Wales.",
                 epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--version", action="version", version=f"probgraph {__version__}")
+    p.add_argument("--version", action=_Version)
     p.add_argument("--no-cache", action="store_true",
                    help="compile the graph afresh in a temporary folder instead of using the cache")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -81,23 +139,24 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--sparql", help="run this SPARQL text")
     q.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
                    help="bind a parameter (slug, label or IRI for entities; YYYY[-MM[-DD]] for dates)")
-    q.add_argument("--format", choices=["table", "csv", "tsv", "json", "xml", "turtle", "ntriples"],
+    q.add_argument("--format", choices=QUERY_FORMATS,
                    help="output format (default: table on a terminal, csv when piped; turtle for CONSTRUCT)")
     q.add_argument("--endpoint", help="run on this SPARQL endpoint instead of the embedded graph")
     q.add_argument("--timeout", type=_seconds, default=30.0, help="seconds to wait for an endpoint (default 30)")
     q.add_argument("--default-graph", metavar="IRI",
                    help="with --endpoint: answer from this graph of the store (default-graph-uri)")
+    q.add_argument("-o", "--output", metavar="FILE", help=OUTPUT_HELP)
 
     v = sub.add_parser("validate", help="validate new entries (Turtle) together with the graph")
     v.add_argument("files", nargs="*", metavar="FILE",
-                   help="the new entries; with none, the whole graph is validated (slower, about a minute)")
+                   help="the new entries; with none, the whole graph is validated (a few seconds)")
     v.add_argument("--format", choices=["text", "json", "turtle"], default="text")
     v.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
 
     e = sub.add_parser("export", help="write the graph as RDF (byte-identical for the same inputs)")
     e.add_argument("--format", choices=["turtle", "ntriples", "nquads", "jsonld"], default="turtle")
     e.add_argument("--inferred", action="store_true", help="include what the OWL 2 RL reasoner derives")
-    e.add_argument("-o", "--output", help="write to this file (atomically) instead of standard output")
+    e.add_argument("-o", "--output", metavar="FILE", help=OUTPUT_HELP)
 
     ld = sub.add_parser("load", help="upload the graph to a triplestore (Graph Store Protocol)")
     ld.add_argument("--endpoint", required=True,
@@ -118,27 +177,32 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("compile", help="compile the graph into the cache now")
     c.add_argument("--force", action="store_true", help="rebuild even if the cache is current")
+    c.add_argument("--reasoner", choices=["native", "owlrl"],
+                   help="native: the OWL 2 RL rule files in ontology/rules (default); owlrl: the reference "
+                        "reasoner (slow). Other commands use $PROBGRAPH_REASONER, else native")
 
     cache = sub.add_parser("cache", help="cache housekeeping")
     cache.add_argument("action", choices=["clear", "info"])
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
-    import logging
+def _notice(message: str) -> None:
+    print(f"probgraph: {message}", file=sys.stderr, flush=True)
 
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("probgraph: %(message)s"))
-    logger = logging.getLogger("probgraph")
-    if not logger.handlers:
-        logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not args.command:
-        parser.print_help(sys.stderr)
-        return EXIT_USAGE
+
+def main(argv: list[str] | None = None) -> int:
+    from . import cache
+
+    cache.notice = _notice
+    argv = sys.argv[1:] if argv is None else argv
     try:
+        args = fast_query_args(argv)
+        if args is None:
+            parser = build_parser()
+            args = parser.parse_args(argv)
+            if not args.command:
+                parser.print_help(sys.stderr)
+                return EXIT_USAGE
         return _dispatch(args)
     except ProbgraphError as exc:
         return _fail(exc)
@@ -152,16 +216,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _write(data: bytes) -> None:
-    try:
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-    except BrokenPipeError:
-        raise
-    except OSError as exc:
-        raise UsageError(f"cannot write the output ({exc.strerror or exc})") from None
+    from .outfile import write_output
+
+    write_output(None, data)
 
 
-def _dispatch(args: argparse.Namespace) -> int:
+def _dispatch(args) -> int:  # an argparse.Namespace or _Args
     import probgraph as api
 
     use_cache = not args.no_cache
@@ -180,6 +240,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         _write("\n".join(lines).encode("utf-8"))
         return EXIT_OK
     if cmd == "query":
+        import io
+
+        from .outfile import write_output
         from .output import write_result
 
         given = [x for x in (args.name, args.file, args.sparql) if x is not None]
@@ -189,22 +252,18 @@ def _dispatch(args: argparse.Namespace) -> int:
         result = api.run_query(args.name, file=args.file, sparql=args.sparql, params=_params(args.param),
                                endpoint=args.endpoint, use_cache=use_cache, timeout=args.timeout,
                                default_graph=args.default_graph)
+        buffer = io.BytesIO()  # the whole answer first: an error while it is computed leaves no short output
+        human = args.output in (None, "-") and sys.stdout is not None and sys.stdout.isatty()
         try:
-            write_result(result, args.format, sys.stdout.buffer, human=sys.stdout.isatty())
-        except BrokenPipeError:
-            raise
+            write_result(result, args.format, buffer, human=human)
         except (OSError, RuntimeError, ValueError, SyntaxError) as exc:
             raise UsageError(f"the query failed while running: {first_line(exc)[:300]}") from None
-        sys.stdout.buffer.flush()
+        write_output(args.output, buffer.getvalue())
         return EXIT_OK
     if cmd == "export":
-        data = api.export(args.format, inferred=args.inferred, use_cache=use_cache)
-        if args.output is not None:
-            from .serialisation import write_atomic
+        from .outfile import write_output
 
-            write_atomic(args.output, data)
-        else:
-            _write(data)
+        write_output(args.output, api.export(args.format, inferred=args.inferred, use_cache=use_cache))
         return EXIT_OK
     if cmd == "load":
         from .exchange import public_url
@@ -231,10 +290,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         _write(render_report(report, args.format))
         return report.exit_code(strict=args.strict)
     if cmd == "compile":
-        entry = api.compile_graph(rebuild=args.force, use_cache=use_cache)
+        entry = api.compile_graph(rebuild=args.force, use_cache=use_cache, reasoner=args.reasoner)
         meta = entry.meta()
         print(f"compiled: {meta['asserted_triples']} asserted triples, {meta['closure_triples']} "
-              f"with the closure; cache {entry.path}", file=sys.stderr)
+              f"with the closure ({meta['reasoner']} reasoner); cache {entry.path}", file=sys.stderr)
         return EXIT_OK
     if cmd == "cache":
         from .compile import cache_root, clear_cache

@@ -10,60 +10,47 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import os
 import shutil
 import sys
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from . import __version__, resources
+from .cache import (
+    ASSERTED_GRAPH,
+    CACHE_FORMAT,
+    CACHE_GRAPH,
+    KEY_PREDICATE,
+    NT_FILES,
+    REASONERS,
+    Compiled,
+    DamagedCache,
+    cache_root,
+    current_key,
+    default_reasoner,
+    key_header,
+)
 from .errors import UsageError
 
-CACHE_FORMAT = "1"
-log = logging.getLogger("probgraph")
-ASSERTED_GRAPH = ox.NamedNode("https://w3id.org/probgraph/graph/asserted")
+__all__ = ["ASSERTED_GRAPH", "Compiled", "DamagedCache", "build", "cache_key", "cache_root", "cached_bytes",
+           "canonical_lines", "canonical_triples", "clear_cache", "compiled", "key_inputs"]
 
 
-@dataclass(frozen=True)
-class Compiled:
-    """A compiled graph on disk."""
+def key_inputs(reasoner: str) -> list[Path]:
+    """Every file an entry depends on: ontology, data and the rule files (custom rules run for both reasoners)."""
+    from .rules import rule_paths
 
-    path: Path
-
-    @property
-    def store_path(self) -> Path:
-        return self.path / "store"
-
-    @property
-    def asserted_nt(self) -> Path:
-        return self.path / "asserted.nt"
-
-    @property
-    def closure_nt(self) -> Path:
-        return self.path / "closure.nt"
-
-    def meta(self) -> dict:
-        return json.loads((self.path / "meta.json").read_text(encoding="utf-8"))
+    return resources.graph_inputs() + rule_paths()
 
 
-def cache_root() -> Path:
-    """$PROBGRAPH_CACHE_DIR, else $XDG_CACHE_HOME/probgraph, else ~/.cache/probgraph."""
-    explicit = os.environ.get("PROBGRAPH_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "probgraph"
-
-
-def cache_key(files: list[Path]) -> str:
-    """Hash of the package version, the cache format and every input file's path and bytes."""
+def cache_key(files: list[Path], reasoner: str = "native") -> str:
+    """Hash of the package version, the cache format, the reasoner and every input file's path and bytes."""
     base = resources.root()
-    h = hashlib.sha256(f"probgraph {__version__} cache {CACHE_FORMAT}\n".encode())
+    h = hashlib.sha256(key_header(reasoner))
     for f in files:
         rel = f.relative_to(base).as_posix() if f.is_relative_to(base) else str(f)
         h.update(rel.encode() + b"\0")
@@ -71,82 +58,133 @@ def cache_key(files: list[Path]) -> str:
     return h.hexdigest()[:32]
 
 
-def compiled(use_cache: bool = True, rebuild: bool = False) -> Compiled:
+def compiled(use_cache: bool = True, rebuild: bool = False, reasoner: str | None = None) -> Compiled:
     """The compiled graph for the current inputs: from the cache, or built now.
 
     With use_cache=False the graph is built in a temporary folder that is removed at exit.
     If the cache folder cannot be written, the same happens with a warning on stderr.
     """
-    files = resources.graph_inputs()
-    key = cache_key(files)
+    reasoner = reasoner or default_reasoner()
+    if reasoner not in REASONERS:
+        raise UsageError(f"unknown reasoner {reasoner!r}", f"use one of: {', '.join(REASONERS)}")
     if use_cache:
-        entry = cache_root() / key
-        if not rebuild and _is_complete(entry):
+        key = current_key(reasoner)
+        root = Path(cache_root())
+        entry = root / key
+        if not rebuild and Compiled(entry).is_complete():
             return Compiled(entry)
+        files = resources.graph_inputs()
         try:
-            cache_root().mkdir(parents=True, exist_ok=True)
-            tmp = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=cache_root()))
+            root.mkdir(parents=True, exist_ok=True)
+            clean_stale_temporaries()
+            tmp = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=root))
         except OSError as exc:
-            print(f"probgraph: warning: cache folder {cache_root()} is not writable "
+            print(f"probgraph: warning: cache folder {root} is not writable "
                   f"({exc.strerror}); compiling without a cache", file=sys.stderr)
         else:
+            lock = _hold_lock(tmp)
             try:
-                build(tmp, files, key)
-                if _is_complete(entry) and not rebuild:
+                build(tmp, files, key, reasoner)
+                if Compiled(entry).is_complete() and not rebuild:
                     shutil.rmtree(tmp, ignore_errors=True)  # another process finished first: use its entry
                     return Compiled(entry)
                 if entry.exists():  # stale, damaged or rebuilt on request: move it aside, then drop it
-                    trash = Path(tempfile.mkdtemp(prefix=".trash-", dir=cache_root()))
+                    trash = Path(tempfile.mkdtemp(prefix=".trash-", dir=root))
                     os.rename(entry, trash / "old")
                     shutil.rmtree(trash, ignore_errors=True)
+                os.unlink(tmp / ".lock")
                 os.rename(tmp, entry)
             except OSError as exc:
                 shutil.rmtree(tmp, ignore_errors=True)
-                if _is_complete(entry):
+                if Compiled(entry).is_complete():
                     return Compiled(entry)
-                raise UsageError(f"cannot write the cache in {cache_root()} ({exc.strerror or exc})",
+                raise UsageError(f"cannot write the cache in {root} ({exc.strerror or exc})",
                                  "free some space, or run with --no-cache") from None
             except BaseException:
                 shutil.rmtree(tmp, ignore_errors=True)
                 raise
+            finally:
+                os.close(lock)
             return Compiled(entry)
+    files = resources.graph_inputs()
     tmp = Path(tempfile.mkdtemp(prefix="probgraph-"))
     import atexit
 
     atexit.register(shutil.rmtree, tmp, True)
-    build(tmp, files, key)
-    return Compiled(tmp)
+    key = cache_key(key_inputs(reasoner), reasoner)
+    (tmp / key).mkdir()  # an entry is named by its key, which meta.json must match
+    build(tmp / key, files, key, reasoner)
+    return Compiled(tmp / key)
 
 
-def _is_complete(entry: Path) -> bool:
+def _hold_lock(folder: Path) -> int:
+    """Lock a temporary folder for as long as this process lives, so a cleaner knows it is in use."""
+    import fcntl
+
+    fd = os.open(folder / ".lock", os.O_CREAT | os.O_RDWR, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+def clean_stale_temporaries() -> int:
+    """Remove temporary folders that a killed compile left in the cache; return how many.
+
+    A folder is stale when nobody holds its lock (the lock goes with the process that took it);
+    a folder without a lock file is in its first moments, or is an old trash folder left by a kill.
+    """
+    import fcntl
+    import time
+
+    removed = 0
+    for child in Path(cache_root()).iterdir():
+        if not (child.name.startswith(".") and child.is_dir()):
+            continue
+        try:
+            fd = os.open(child / ".lock", os.O_RDWR)
+        except FileNotFoundError:
+            stale = child.name.startswith(".trash-") or time.time() - child.stat().st_mtime > 600
+        except OSError:
+            continue
+        else:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                stale = True
+            except OSError:
+                stale = False
+            finally:
+                os.close(fd)
+        if stale:
+            shutil.rmtree(child, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+def cached_bytes(which: str, use_cache: bool = True) -> bytes:
+    """The verified bytes of asserted.nt or closure.nt; a damaged entry is rebuilt once, then read."""
     try:
-        meta = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return meta.get("format") == CACHE_FORMAT and meta.get("version") == __version__
+        return compiled(use_cache=use_cache).read_nt(which)
+    except (DamagedCache, OSError):
+        return compiled(use_cache=use_cache, rebuild=True).read_nt(which)
 
 
 def clear_cache() -> int:
-    """Remove every cache entry; return how many were removed."""
-    root = cache_root()
+    """Remove every cache entry (and the fingerprints pointing at them); return how many entries."""
+    root = Path(cache_root())
     if not root.is_dir():
         return 0
     n = 0
     for child in root.iterdir():
         if child.is_dir():
+            n += len(child.name) == 32 and not child.name.startswith(".")
             shutil.rmtree(child, ignore_errors=True)
-            n += 1
     return n
 
 
-def read_inputs(files: list[Path]) -> list[ox.Triple]:
+def read_inputs(files: list[Path]) -> list[tuple[Path, list[ox.Triple]]]:
     """Parse every input file (syntax errors carry file:line:col)."""
     from .parsing import read_turtle
 
-    triples: list[ox.Triple] = []
-    for f in files:
-        triples.extend(read_turtle(f))
-    return triples
+    return [(f, read_turtle(f)) for f in files]
 
 
 def triple_key(t: ox.Triple) -> tuple[str, str, str]:
@@ -154,46 +192,83 @@ def triple_key(t: ox.Triple) -> tuple[str, str, str]:
     return str(t.subject), str(t.predicate), str(t.object)
 
 
-def canonical_quads(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
-    """Blank nodes renamed canonically (RDFC-1.0) over all graphs at once, quads sorted: byte-stable output."""
-    ds = ox.Dataset(quads)
+def canonical_lines(nquads: bytes) -> list[bytes]:
+    """N-Quads lines sorted, blank nodes renamed canonically (RDFC-1.0): byte-stable output.
+
+    Only the quads that mention a blank node take part in RDFC-1.0's labelling, so only those lines are
+    parsed and canonicalised (the rest cannot change a label); one renaming covers every graph at once.
+    A "_:" inside a literal only sends a line through the canonicaliser unchanged.
+    """
+    lines = nquads.splitlines()
+    blank = [line for line in lines if b"_:" in line]
+    if not blank:
+        return sorted(lines)
+    ds = ox.Dataset(ox.parse(b"\n".join(blank), format=ox.RdfFormat.N_QUADS))
     ds.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-    return sorted(ds, key=lambda q: (str(q.graph_name), *triple_key(q.triple)))
+    return sorted([line for line in lines if b"_:" not in line]
+                  + ox.serialize(ds, format=ox.RdfFormat.N_QUADS).splitlines())
 
 
 def canonical_triples(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
     """Blank nodes renamed canonically (RDFC-1.0) and triples sorted, for byte-stable output."""
-    return [q.triple for q in canonical_quads(ox.Quad(t.subject, t.predicate, t.object) for t in triples)]
+    lines = canonical_lines(ox.serialize(list(triples), format=ox.RdfFormat.N_TRIPLES))
+    return [q.triple for q in ox.parse(b"\n".join(lines), format=ox.RdfFormat.N_TRIPLES)]
 
 
-def build(target: Path, files: list[Path], key: str) -> None:
+def closure_store(per_file: list[tuple[Path, list[ox.Triple]]], reasoner: str) -> ox.Store:
+    """An in-memory store: the cleaned closure by the named reasoner (custom rules included) in the default
+    graph, the asserted triples in ASSERTED_GRAPH."""
+    from . import rules
+
+    rule_files = rules.load_rules()
+    if reasoner == "native":
+        return rules.close(per_file, rule_files)
+    from .reasoning import close_owlrl
+
+    return close_owlrl([t for _, triples in per_file for t in triples], rule_files)
+
+
+def closure_of(per_file: list[tuple[Path, list[ox.Triple]]], reasoner: str) -> list[ox.Triple]:
+    """The cleaned closure's triples (asserted ones included), for comparing reasoners."""
+    store = closure_store(per_file, reasoner)
+    return [q.triple for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph())]
+
+
+def announce(message: str, *args: object) -> None:
+    """Tell the user what takes time: on stderr from the command line, else through the "probgraph" logger."""
+    from . import cache
+
+    if cache.notice is not None:
+        cache.notice(message % args)
+        return
+    import logging
+
+    logging.getLogger("probgraph").info(message, *args)
+
+
+def build(target: Path, files: list[Path], key: str, reasoner: str = "native") -> None:
     """Parse, reason, clean and write one cache entry into `target`."""
-    log.info("compiling the graph from %d files (ontology + data + OWL 2 RL closure); "
-             "this takes a while once, then it is cached", len(files))
-    from .parsing import to_rdflib
-    from .reasoning import close
+    announce("compiling the graph from %d files (ontology + data + %s)%s", len(files),
+             "OWL 2 RL rules" if reasoner == "native" else "owlrl's OWL 2 RL closure",
+             "" if reasoner == "native" else "; this takes a while once, then it is cached")
 
-    asserted_ox = read_inputs(files)
-    asserted = to_rdflib(asserted_ox)
-    closure = close(asserted)
-    closure_ox = ox.parse(closure.serialize(format="nt", encoding="utf-8"),
-                          format=ox.RdfFormat.N_TRIPLES)
+    closure = closure_store(read_inputs(files), reasoner)
     # one renaming over both graphs, so a blank node has the same label in the asserted graph and the closure
-    quads = canonical_quads([ox.Quad(q.subject, q.predicate, q.object) for q in closure_ox]
-                            + [ox.Quad(t.subject, t.predicate, t.object, ASSERTED_GRAPH) for t in asserted_ox])
-    closure_sorted = [q.triple for q in quads if q.graph_name != ASSERTED_GRAPH]
-    asserted_sorted = [q.triple for q in quads if q.graph_name == ASSERTED_GRAPH]
-    ox.serialize(asserted_sorted, str(target / "asserted.nt"), format=ox.RdfFormat.N_TRIPLES)
-    ox.serialize(closure_sorted, str(target / "closure.nt"), format=ox.RdfFormat.N_TRIPLES)
+    lines = canonical_lines(closure.dump(format=ox.RdfFormat.N_QUADS))
+    suffix = f" {ASSERTED_GRAPH} .".encode()
+    nt = {"asserted": [line[: -len(suffix)] + b" ." for line in lines if line.endswith(suffix)],
+          "closure": [line for line in lines if not line.endswith(suffix)]}
+    meta: dict[str, object] = {"format": CACHE_FORMAT, "version": __version__, "key": key, "reasoner": reasoner,
+                               "inputs": len(files)}
+    for which in NT_FILES:
+        data = b"".join(line + b"\n" for line in nt[which])
+        (target / f"{which}.nt").write_bytes(data)
+        meta.update({f"{which}_triples": len(nt[which]), f"{which}_bytes": len(data),
+                     f"{which}_sha256": hashlib.sha256(data).hexdigest()})
     store = ox.Store(str(target / "store"))
-    store.bulk_load(path=str(target / "closure.nt"), format=ox.RdfFormat.N_TRIPLES)
-    store.bulk_load(path=str(target / "asserted.nt"), format=ox.RdfFormat.N_TRIPLES,
-                    to_graph=ASSERTED_GRAPH)
+    mark = ox.Quad(CACHE_GRAPH, KEY_PREDICATE, ox.Literal(key), CACHE_GRAPH)
+    store.bulk_load(b"\n".join(lines) + b"\n" + ox.serialize([mark], format=ox.RdfFormat.N_QUADS),
+                    format=ox.RdfFormat.N_QUADS)
     store.flush()
     del store
-    meta = {"format": CACHE_FORMAT, "version": __version__, "key": key,
-            "asserted_triples": len(asserted_sorted), "closure_triples": len(closure_sorted),
-            "inputs": len(files)}
-    (target / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n",
-                                      encoding="utf-8")
-
+    (target / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")

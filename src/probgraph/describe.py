@@ -5,7 +5,8 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from .compile import ASSERTED_GRAPH
-from .names import RDF_TYPE, compact, resolve
+from .names import resolve
+from .namespaces import PG, RDF_TYPE, compact
 from .output import cell
 from .queries import selector
 
@@ -49,9 +50,9 @@ def render_entity(store: ox.Store, entity: str) -> str:
         out.append("  (none)")
     for s in sources:
         urls = [q.object.value for q in store.quads_for_pattern(
-            s, ox.NamedNode("https://w3id.org/probgraph/ontology#url"), None, ASSERTED_GRAPH)]
+            s, ox.NamedNode(PG + "url"), None, ASSERTED_GRAPH)]
         seeds = [q.object.value for q in store.quads_for_pattern(
-            s, ox.NamedNode("https://w3id.org/probgraph/ontology#seedFile"), None, ASSERTED_GRAPH)]
+            s, ox.NamedNode(PG + "seedFile"), None, ASSERTED_GRAPH)]
         out.append(f"  {label(s)}")
         out += [f"    {u}" for u in urls] + [f"    seed file {f}" for f in seeds]
     return "\n".join(out) + "\n"

@@ -6,15 +6,16 @@ table is ours.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterable
-from typing import BinaryIO
 
 import pyoxigraph as ox
 
-from .compile import canonical_triples
 from .errors import UsageError
-from .names import PGID, PREFIXES, compact, short_name
+from .namespaces import PREFIXES, compact
+
+TYPE_CHECKING = False  # typing and compile.py are not imported on the warm path
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 SELECT_FORMATS = {
     "csv": ox.QueryResultsFormat.CSV,
@@ -30,7 +31,8 @@ GRAPH_FORMATS = {
 
 
 def cell(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> str:
-    """A term as a person reads it: prefixed IRI, literal's text, empty when unbound."""
+    """A term as a person reads it: its compact name (the one files, `-p` and `show` use), a literal's
+    text, empty when unbound."""
     if term is None:
         return ""
     if isinstance(term, ox.NamedNode):
@@ -46,18 +48,14 @@ def rows_of(solutions: ox.QuerySolutions) -> tuple[list[str], list[tuple]]:
     return names, [tuple(sol[v] for v in solutions.variables) for sol in solutions]
 
 
-def _shown(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> str:
-    """In a table, an entity of the graph is shown by its slug, the name `show` and `-p` accept."""
-    if isinstance(term, ox.NamedNode) and term.value.startswith(PGID):
-        return short_name(term.value)
-    return cell(term)
-
-
 def table(names: list[str], rows: list[tuple], width: int | None = None) -> str:
     """A plain-text table whose columns shrink to fit the terminal."""
-    texts = [[_shown(t) for t in row] for row in rows]
+    texts = [[cell(t) for t in row] for row in rows]
     widths = [max([len(n)] + [len(r[i]) for r in texts]) for i, n in enumerate(names)]
-    width = width or shutil.get_terminal_size((160, 24)).columns
+    if not width:
+        import shutil
+
+        width = shutil.get_terminal_size((160, 24)).columns
     while sum(widths) + 2 * (len(widths) - 1) > width and max(widths, default=0) > 12:
         i = widths.index(max(widths))
         widths[i] -= 1
@@ -96,6 +94,8 @@ def indistinct_group(triples: list[ox.Triple]) -> int:
 
 def stable_triples(triples: list[ox.Triple]) -> list[ox.Triple]:
     """Canonical blank-node labels (RDFC-1.0) under a bound; above it, one line on stderr and sorted triples."""
+    from .compile import canonical_triples
+
     group = indistinct_group(triples)
     if group <= CANONICAL_GROUP_LIMIT:
         return canonical_triples(triples)

@@ -11,10 +11,8 @@ resolved first and written as a string literal by pyoxigraph's own term syntax.
 
 from __future__ import annotations
 
-import re
+import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import pyoxigraph as ox
 
@@ -22,44 +20,45 @@ from . import resources
 from .errors import InputSyntaxError, UsageError, first_line
 from .names import resolve
 
-_HEADER = re.compile(r"^#\s*(title|description|param|example):\s*(.*)$")
-_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
-_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-_ERROR_AT = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# `re` is imported only off the warm path (a stored query with parameters is parsed without it)
+_HEADER_KEYS = ("title", "description", "param", "example")
+_ESCAPE = r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})"
+_ERROR_AT = r"error at (\d+):(\d+): (.*)"
 
 
-@dataclass(frozen=True)
 class Param:
-    """One declared parameter: `# param: NAME KIND [(optional)] description`."""
+    """One declared parameter: `# param: NAME KIND [(optional)] description`.
 
-    name: str
-    kind: str
-    optional: bool
-    description: str
+    Plain classes rather than dataclasses: importing dataclasses costs a warm query milliseconds.
+    """
+
+    __slots__ = ("name", "kind", "optional", "description")
+
+    def __init__(self, name: str, kind: str, optional: bool, description: str) -> None:
+        self.name, self.kind, self.optional, self.description = name, kind, optional, description
 
 
-@dataclass
 class StoredQuery:
     """A query text and what its header says about it."""
 
-    name: str
-    text: str
-    source: str
-    title: str = ""
-    description: str = ""
-    params: list[Param] = field(default_factory=list)
-    examples: list[str] = field(default_factory=list)
+    __slots__ = ("name", "text", "source", "title", "description", "params", "examples")
+
+    def __init__(self, name: str, text: str, source: str) -> None:
+        self.name, self.text, self.source = name, text, source
+        self.title = self.description = ""
+        self.params: list[Param] = []
+        self.examples: list[str] = []
 
 
 def parse_header(name: str, text: str, source: str) -> StoredQuery:
     """Read the comment header of a query file."""
     q = StoredQuery(name=name, text=text, source=source)
     for line in text.splitlines():
-        m = _HEADER.match(line.strip())
-        if not m:
+        stripped = line.strip()
+        key, sep, value = stripped[1:].lstrip().partition(":")
+        if not (stripped.startswith("#") and sep and key in _HEADER_KEYS):
             continue
-        key, value = m.group(1), m.group(2).strip()
+        value = value.strip()
         if key == "title":
             q.title = value
         elif key == "description":
@@ -87,6 +86,13 @@ def stored_queries() -> dict[str, StoredQuery]:
 
 def get(name: str) -> StoredQuery:
     """One stored query by name, or a UsageError naming the close ones."""
+    if name and os.path.basename(name) == name and not name.startswith("."):
+        path = os.path.join(resources.folder_dir("queries"), f"{name}.rq")
+        try:
+            with open(path, encoding="utf-8") as fh:
+                return parse_header(name, fh.read(), path)
+        except (FileNotFoundError, IsADirectoryError):
+            pass
     import difflib
 
     queries = stored_queries()
@@ -99,6 +105,8 @@ def get(name: str) -> StoredQuery:
 
 def from_file(path: str) -> StoredQuery:
     """A query read from a user's .rq file (its header, if any, is honoured)."""
+    from pathlib import Path
+
     p = Path(path)
     if p.is_dir():
         raise UsageError(f"{path}: is a directory, not a query file")
@@ -131,7 +139,7 @@ def bind(query: StoredQuery, values: dict[str, str], select: Callable[[str], Ite
                          f"add -p {missing[0]}=VALUE (see: probgraph queries)")
     blocks = []
     for name, raw in values.items():
-        if not _NAME.match(name):
+        if not (name.isascii() and name.isidentifier()):
             raise UsageError(f"bad parameter name {name!r}")
         term = resolve(declared[name].kind, raw, select, param=name)
         blocks.append(binding(name, term))
@@ -165,10 +173,24 @@ def _find_where(text: str) -> int | None:
     offset = 0
     for line in text.splitlines(keepends=True):
         if not line.lstrip().startswith("#"):
-            m = _WHERE.search(line)
-            if m:
-                return offset + m.end()
+            end = _where_brace(line)
+            if end is not None:
+                return offset + end
         offset += len(line)
+    return None
+
+
+def _where_brace(line: str) -> int | None:
+    """Offset just after the first `WHERE {` (any case, any spaces between) in a line, as a word."""
+    upper = line.upper()
+    start = upper.find("WHERE")
+    while start >= 0:
+        if start == 0 or not (upper[start - 1].isalnum() or upper[start - 1] == "_"):
+            rest = line[start + 5:]
+            gap = len(rest) - len(rest.lstrip())
+            if rest[gap:gap + 1] == "{":
+                return start + 5 + gap + 1
+        start = upper.find("WHERE", start + 1)
     return None
 
 
@@ -179,7 +201,9 @@ def check_safe(query: StoredQuery) -> None:
     that mentions 'service' at all is parsed with rdflib's SPARQL 1.1 grammar and refused if its
     parse tree holds a SERVICE pattern, or if that parser cannot read it.
     """
-    text = _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), query.text)
+    import re
+
+    text = re.sub(_ESCAPE, lambda m: chr(int(m.group(1) or m.group(2), 16)), query.text)
     if "service" not in text.casefold():
         return
     from pyparsing import ParseException
@@ -209,7 +233,9 @@ def run_local(store: ox.Store, text: str, source: str):
 
 def syntax_error(exc: SyntaxError, source: str) -> InputSyntaxError:
     """Map a SPARQL parser error to one line with the query's line and column."""
-    m = _ERROR_AT.match(str(exc.msg) if exc.msg else str(exc))
+    import re
+
+    m = re.match(_ERROR_AT, str(exc.msg) if exc.msg else str(exc), re.DOTALL)
     if m:
         problem = first_line(m.group(3), "invalid query")
         return InputSyntaxError(source, int(m.group(1)), int(m.group(2)),

@@ -1,26 +1,52 @@
-"""The OWL 2 RL closure of ontology + data, cleaned of what owlrl adds that nobody wants.
+"""The reference reasoner: owlrl's OWL 2 RL closure of ontology + data, cleaned of what nobody wants.
 
-owlrl is the only Python reasoner that implements property chains (prp-spo2), which derive
-pg:succeededBy from succession events; `reasonable` does not (engineering-anchors.md, 0.2).
+`probgraph compile --reasoner owlrl` takes this path; the native rules (rules.py) are the default and a
+test holds them equal to it. The custom rule files run after owlrl's closure, and owlrl again after them,
+until neither adds anything: the same fixpoint the native reasoner reaches with all rules at once.
 """
 
 from __future__ import annotations
 
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import OWL, RDF
+from typing import TYPE_CHECKING
 
-# Subjects in these namespaces are the reasoner's axioms about the W3C vocabularies themselves.
-_AXIOMATIC = (
-    "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "http://www.w3.org/2000/01/rdf-schema#",
-    "http://www.w3.org/2002/07/owl#",
-    "http://www.w3.org/2001/XMLSchema#",
-)
+import pyoxigraph as ox
+
+from . import rules
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+
+def close_owlrl(asserted: list[ox.Triple], rule_files: list[rules.RuleFile]) -> ox.Store:
+    """owlrl's cleaned closure, then the custom rules, to a common fixpoint; then the consistency checks.
+
+    Returns an in-memory store as rules.close does: closure in the default graph, asserted in ASSERTED_GRAPH.
+    """
+    from .cache import ASSERTED_GRAPH
+    from .parsing import to_rdflib
+
+    custom = [r for r in rule_files if r.kind == "custom"]
+    triples = asserted
+    for _ in range(rules.MAX_ROUNDS):
+        closed = close(to_rdflib(triples)).serialize(format="nt", encoding="utf-8")
+        store = ox.Store()
+        store.load(closed, format=ox.RdfFormat.N_TRIPLES)
+        size = len(store)
+        if custom:
+            rules.fixpoint(store, custom)
+        if len(store) == size:
+            rules.run_checks(store, rule_files, "inconsistency")
+            store.extend(ox.Quad(t.subject, t.predicate, t.object, ASSERTED_GRAPH) for t in asserted)
+            rules.drop_w3c_statements(store)  # what the custom rules derived about them, as owlrl's clean does
+            return store
+        triples = [q.triple for q in store]
+    raise rules.no_fixpoint()
 
 
 def close(asserted: Graph) -> Graph:
     """Return a new graph: `asserted` plus its cleaned OWL 2 RL closure (the input is not changed)."""
     import owlrl
+    from rdflib import Graph
 
     closure = Graph()
     for triple in asserted:
@@ -36,6 +62,9 @@ def clean(closure: Graph, asserted: Graph) -> Graph:
     Literal subjects make the export unloadable in stores (OWL-RL#63); reflexive sameAs made
     the Turtle export differ between processes (engineering-anchors.md, 3.2).
     """
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import OWL, RDF
+
     drop = []
     for s, p, o in closure:
         if isinstance(s, Literal):
@@ -44,7 +73,7 @@ def clean(closure: Graph, asserted: Graph) -> Graph:
             drop.append((s, p, o))
         elif p == RDF.type and o in (OWL.Thing, OWL.Nothing):
             drop.append((s, p, o))
-        elif isinstance(s, URIRef) and str(s).startswith(_AXIOMATIC) and (s, p, o) not in asserted:
+        elif isinstance(s, URIRef) and str(s).startswith(rules.W3C_VOCABULARIES) and (s, p, o) not in asserted:
             drop.append((s, p, o))
     for t in drop:
         closure.remove(t)

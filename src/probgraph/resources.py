@@ -7,31 +7,41 @@ not, so the checkout's top-level folders are the fallback (engineering-anchors.m
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
-_PACKAGE_DIR = Path(__file__).resolve().parent
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pathlib costs milliseconds at import; the warm path does without it
+    from pathlib import Path
+
+_PACKAGE_DIR = os.path.dirname(os.path.realpath(__file__))
 _FOLDERS = ("ontology", "data", "shapes", "queries")
 
 
-def root() -> Path:
-    """The folder that holds ontology/, data/, shapes/ and queries/."""
+def root_dir() -> str:
+    """The folder that holds ontology/, data/, shapes/ and queries/ (a string: the warm path avoids pathlib)."""
     override = os.environ.get("PROBGRAPH_HOME")
     if override:
-        if not (Path(override) / "ontology").is_dir():
+        if not os.path.isdir(os.path.join(override, "ontology")):
             from .errors import UsageError
 
             raise UsageError(f"PROBGRAPH_HOME={override} has no ontology/ folder",
                              "point it at a folder with ontology/, data/, shapes/ and queries/, or unset it")
-        return Path(override)
-    bundled = _PACKAGE_DIR / "_data"
-    if (bundled / "ontology").is_dir():
+        return override
+    bundled = os.path.join(_PACKAGE_DIR, "_data")
+    if os.path.isdir(os.path.join(bundled, "ontology")):
         return bundled
-    checkout = _PACKAGE_DIR.parent.parent
-    if (checkout / "ontology").is_dir():
+    checkout = os.path.dirname(os.path.dirname(_PACKAGE_DIR))
+    if os.path.isdir(os.path.join(checkout, "ontology")):
         return checkout
     from .errors import UsageError
 
     raise UsageError("cannot find probgraph's ontology/ folder", "reinstall probgraph, or set PROBGRAPH_HOME")
+
+
+def root() -> Path:
+    """root_dir() as a Path."""
+    from pathlib import Path
+
+    return Path(root_dir())
 
 
 def folder(name: str) -> Path:
@@ -39,6 +49,13 @@ def folder(name: str) -> Path:
     if name not in _FOLDERS:
         raise ValueError(name)
     return root() / name
+
+
+def folder_dir(name: str) -> str:
+    """folder() as a string, for the warm path."""
+    if name not in _FOLDERS:
+        raise ValueError(name)
+    return os.path.join(root_dir(), name)
 
 
 def turtle_files(name: str) -> list[Path]:
@@ -49,3 +66,22 @@ def turtle_files(name: str) -> list[Path]:
 def graph_inputs() -> list[Path]:
     """The files the compiled graph is made from: the ontology and the instance data."""
     return turtle_files("ontology") + turtle_files("data")
+
+
+def ontology_version() -> str:
+    """The ontology's owl:versionInfo, which is also the package's version (pyproject reads it too).
+
+    Read without re or pathlib: every command, the warm query included, asks for the version.
+    """
+    with open(os.path.join(folder_dir("ontology"), "probgraph.ttl"), "rb") as fh:
+        data = fh.read()
+    at = data.find(b"owl:versionInfo")
+    while at >= 0:
+        rest = data[at + len(b"owl:versionInfo"):]
+        value = rest.lstrip()
+        if len(value) < len(rest) and value.startswith(b'"') and b'"' in value[1:]:
+            found = value[1:value.index(b'"', 1)]
+            if found:
+                return found.decode("ascii")
+        at = data.find(b"owl:versionInfo", at + 1)
+    raise ValueError("ontology/probgraph.ttl has no owl:versionInfo")

@@ -1,22 +1,29 @@
 """Open the compiled graph for queries: a pyoxigraph store on disk, read-only.
 
 Opening it costs milliseconds, where re-parsing the Turtle into rdflib costs seconds
-(perf-baseline.md), so the warm query path imports neither rdflib nor the reasoner.
+(perf-baseline.md), so the warm query path imports neither rdflib nor the reasoner, and not even
+compile.py unless the entry has to be built.
 """
 
 from __future__ import annotations
 
 import pyoxigraph as ox
 
-from .compile import compiled
+from .cache import DamagedCache, warm_entry
 
 
 def open_store(use_cache: bool = True) -> ox.Store:
-    """The compiled closure, compiling it first if the inputs changed."""
-    entry = compiled(use_cache=use_cache)
+    """The compiled closure, compiling it first if the inputs changed or the entry is damaged."""
+    if use_cache:
+        entry = warm_entry()
+        if entry is not None:
+            try:
+                return entry.open_store()
+            except (DamagedCache, OSError, RuntimeError, ValueError):
+                pass
+    from .compile import compiled
+
     try:
-        return ox.Store.read_only(str(entry.store_path))
-    except (OSError, RuntimeError, ValueError):
-        # a damaged cache entry: build it again rather than fail
-        entry = compiled(use_cache=use_cache, rebuild=True)
-        return ox.Store.read_only(str(entry.store_path))
+        return compiled(use_cache=use_cache).open_store()
+    except (DamagedCache, OSError, RuntimeError, ValueError):
+        return compiled(use_cache=use_cache, rebuild=True).open_store()

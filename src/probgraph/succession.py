@@ -7,7 +7,8 @@ from collections import defaultdict
 import pyoxigraph as ox
 
 from .errors import UsageError
-from .names import resolve, short_name
+from .names import resolve
+from .namespaces import compact
 from .queries import selector
 
 _EVENTS = """
@@ -57,7 +58,7 @@ def render_lineage(store: ox.Store, org: str, fmt: str = "text") -> str:
         return _diagram(term.value, forward, backward, info, fmt)
     if fmt != "text":
         raise UsageError(f"unknown lineage format {fmt!r}", "use text, mermaid or dot")
-    lines = [f"{info.get(term.value, term.value)}  [{short_name(term.value)}]"]
+    lines = [f"{info.get(term.value, term.value)}  [{compact(term.value)}]"]
     for title, edges, arrow in (("preceded by", backward, "<-"), ("succeeded by", forward, "->")):
         lines.append(f"  {title}:")
         body = _walk(term.value, edges, info, arrow, 2, {term.value})
@@ -69,7 +70,7 @@ def _walk(node: str, edges, info, arrow: str, depth: int, seen: set[str]) -> lis
     out = []
     for other, how in sorted(edges.get(node, []), key=lambda e: (info.get(e[0], e[0]), e[1])):
         pad = "  " * depth
-        out.append(f"{pad}{arrow} {info.get(other, other)}  [{short_name(other)}; {how}]")
+        out.append(f"{pad}{arrow} {info.get(other, other)}  [{compact(other)}; {how}]")
         if other not in seen:
             out.extend(_walk(other, edges, info, arrow, depth + 1, seen | {other}))
     return out

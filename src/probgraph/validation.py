@@ -23,11 +23,11 @@ if TYPE_CHECKING:
 
 from . import resources
 from .errors import EXIT_INVALID, EXIT_OK, UsageError
-from .names import PGID, RDF_TYPE, compact
+from .namespaces import PG, PGID, RDF_TYPE, compact, expand
 
 SH = "http://www.w3.org/ns/shacl#"
-_PG = "https://w3id.org/probgraph/ontology#"
-_IRI = re.compile(r"https?://[^\s<>\"{}|^`]+")
+_IRI = re.compile(r"https?://[^\s<>\"{}|^`;,()]*[^\s<>\"{}|^`;,().]")  # an IRI in running text
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,23 @@ def _term_text(node) -> str:
     return "a blank node" if node is not None else ""
 
 
+def term_text(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> str:
+    """_term_text for a pyoxigraph term (an xsd:string literal is a plain string, as to_rdflib makes it)."""
+    if isinstance(term, ox.NamedNode):
+        return compact(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return f'"{term.value}" (language {term.language})'
+        dt = term.datatype.value
+        return f'"{term.value}"' + (" (a plain string)" if dt == _XSD_STRING else f" (typed {compact(dt)})")
+    return "a blank node" if term is not None else ""
+
+
+def compact_iris(text: str) -> str:
+    """Every IRI in a message written in its prefixed form."""
+    return _IRI.sub(lambda m: compact(m.group(0)), text)
+
+
 def _path_text(graph, path) -> str:
     from rdflib import BNode, URIRef
 
@@ -130,7 +147,7 @@ def run_shacl(data_graph: rdflib.Graph, focus: list | None = None) -> tuple[list
             severity=str(sev).rsplit("#", 1)[-1] if sev else "Violation",
             focus=compact(str(focus_node)) if isinstance(focus_node, URIRef) else "a blank node",
             path=_path_text(report, report.value(res, sh("resultPath"))),
-            message=_IRI.sub(lambda m: compact(m.group(0)), msgs[0]) if msgs else "does not conform",
+            message=compact_iris(msgs[0]) if msgs else "does not conform",
             value=_term_text(value) if value is not None and value != focus_node else "",
             shape=compact(str(shape)) if isinstance(shape, URIRef) else _shape_owner(shapes, shape),
         ))
@@ -150,18 +167,30 @@ def _shape_owner(shapes, node) -> str:
 
 def _data_graph(use_cache: bool):
     """Asserted ontology + data (from the compiled cache), in rdflib."""
-    from .compile import compiled
+    from .compile import cached_bytes
     from .parsing import to_rdflib
 
-    entry = compiled(use_cache=use_cache)
-    return to_rdflib(q.triple for q in ox.parse(path=str(entry.asserted_nt), format=ox.RdfFormat.N_TRIPLES))
+    return to_rdflib(q.triple for q in ox.parse(cached_bytes("asserted", use_cache), format=ox.RdfFormat.N_TRIPLES))
 
 
-def validate_graph(use_cache: bool = True) -> Report:
-    """Validate the whole graph as it is."""
-    g = _data_graph(use_cache)
-    results, report = run_shacl(g)
-    return Report(results, report.serialize(format="turtle", encoding="utf-8"))
+def validate_graph(use_cache: bool = True, engine: str = "rudof") -> Report:
+    """Validate the whole graph as it is: by rudof (fast, the default) or pySHACL (the reference)."""
+    if engine == "pyshacl":
+        results, report = run_shacl(_data_graph(use_cache))
+        return Report(results, report.serialize(format="turtle", encoding="utf-8"))
+    from .compile import cached_bytes
+    from .fast_shacl import run
+
+    results, report = run(cached_bytes("asserted", use_cache), shapes_nt())
+    return Report(results, report)
+
+
+def shapes_nt() -> bytes:
+    """All shapes files as N-Triples (blank-node labels kept, so results can be traced to their shapes)."""
+    from .parsing import read_turtle
+
+    return ox.serialize([t for f in resources.turtle_files("shapes") for t in read_turtle(f)],
+                        format=ox.RdfFormat.N_TRIPLES)
 
 
 def _focus(entry_triples: list[list[ox.Triple]], store: ox.Store) -> list[str]:
@@ -178,7 +207,7 @@ def _focus(entry_triples: list[list[ox.Triple]], store: ox.Store) -> list[str]:
         for t in triples:
             # only nodes a shape can target: typed ones, or ones described with probgraph's terms
             if isinstance(t.subject, ox.NamedNode) and (t.predicate.value == RDF_TYPE
-                                                        or t.predicate.value.startswith(_PG)):
+                                                        or t.predicate.value.startswith(PG)):
                 subjects.add(t.subject.value)
     for triples in entry_triples:
         for t in triples:
@@ -196,7 +225,7 @@ def _focus(entry_triples: list[list[ox.Triple]], store: ox.Store) -> list[str]:
 # Links that shapes follow backwards from a referenced node (tenures of a chief inspector, other
 # ownerships of a CRC, events of an organisation, a rating's inspection): the context includes the
 # nodes at their far end, with their own statements.
-_BACKLINKS = {_PG + n for n in ("holder", "ownedOrganisation", "aspectRating", "findingOf",
+_BACKLINKS = {PG + n for n in ("holder", "ownedOrganisation", "aspectRating", "findingOf",
                                "recommendationOf", "partOf")} | {
     "http://www.w3.org/ns/org#originalOrganization", "http://www.w3.org/ns/org#resultingOrganization"}
 
@@ -278,7 +307,7 @@ def validate_entries(files: list[str], use_cache: bool = True) -> Report:
     results, report = run_shacl(graph, [URIRef(n) for n in focus])
     baseline: set[tuple] = set()
     old_nodes = [n for n in focus if n in existing]
-    if any(expand_compact(r.focus) in old_nodes for r in results):
+    if any(expand(r.focus) in old_nodes for r in results):
         # only then can a result be the graph's own: check those nodes without the entry
         baseline = {r.key() for r in run_shacl(to_rdflib(context), [URIRef(n) for n in old_nodes])[0]}
     own: list[Result] = []
@@ -290,11 +319,6 @@ def validate_entries(files: list[str], use_cache: bool = True) -> Report:
     own.extend(_entry_checks(files, parsed, texts))
     own.sort(key=lambda r: (r.severity != "Violation", r.file, r.line, r.focus, r.path, r.message))
     return Report(own, _filtered_report(report, own))
-
-
-def expand_compact(name: str) -> str:
-    """The full IRI of a compact pgid: name as the report prints it."""
-    return PGID + name[len("pgid:"):] if name.startswith("pgid:") else name
 
 
 def _entry_checks(files, parsed, texts) -> list[Result]:
@@ -316,11 +340,12 @@ def _first_line(text: str, needle: str) -> int:
 
 
 def _locate(focus: str, texts: dict[str, str]) -> tuple[str, int]:
-    """The entry file and line where a focus node is first written (full or prefixed IRI)."""
-    if not focus.startswith("pgid:"):
+    """The entry file and line where a focus node is first written (prefixed name, full IRI, old pgid: form)."""
+    iri = expand(focus)
+    if not iri or not iri.startswith(PGID):
         return "", 0
-    local = focus[len("pgid:"):]
-    needles = [f"<{PGID}{local}>", f"pgid:{local.replace('/', chr(92) + '/')}", f"pgid:{local}"]
+    local = iri[len(PGID):]
+    needles = [focus, f"<{iri}>", f"pgid:{local.replace('/', chr(92) + '/')}"]
     for f, text in texts.items():
         for needle in needles:
             line = _first_line(text, needle)
@@ -332,14 +357,13 @@ def _locate(focus: str, texts: dict[str, str]) -> tuple[str, int]:
 def _hint(r: Result, store: ox.Store) -> str:
     """'did you mean' for a reference to a pgid: IRI that the graph does not have."""
     from .compile import ASSERTED_GRAPH
-    from .names import expand
 
-    if not r.value.startswith("pgid:") or r.value == r.focus:
+    iri = expand(r.value) if r.value != r.focus else None
+    if not iri or not iri.startswith(PGID):
         return ""
-    iri = expand(r.value)
-    if iri and any(True for _ in store.quads_for_pattern(ox.NamedNode(iri), None, None, ASSERTED_GRAPH)):
+    if any(True for _ in store.quads_for_pattern(ox.NamedNode(iri), None, None, ASSERTED_GRAPH)):
         return ""
-    folder = r.value[len("pgid:"):].split("/", 1)[0]
+    folder = iri[len(PGID):].split("/", 1)[0]
     known = [compact(sol["s"].value) for sol in store.query(
         f"SELECT DISTINCT ?s WHERE {{ GRAPH <{ASSERTED_GRAPH.value}> {{ ?s ?p ?o }} "
         f"FILTER STRSTARTS(STR(?s), \"{PGID}{folder}/\") }}")]

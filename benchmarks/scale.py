@@ -1,0 +1,144 @@
+"""Scale benchmark (issue 11): compile, warm query, validate one entry, whole-graph validate and peak memory,
+at the real graph and with generated data added (100k, 1M); each stored query in process.
+
+Usage: python benchmarks/scale.py [--scales 0,100000,1000000] [--runs 15]. Prints a Markdown table;
+figures go to benchmarks/RESULTS.md with the anchors measured in the same run (`python -c pass`, `import
+pyoxigraph`, `oxigraph query` on the same store). Whole-process times are medians of wall time; peak memory
+is the child's maximum resident set size. Bytecode is cached (as after `pip install`), whatever
+PYTHONDONTWRITEBYTECODE says. Nothing here is asserted by a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generate import generate  # noqa: E402
+from run import ENTRY  # noqa: E402
+
+PY = sys.executable
+ROWS: list[tuple[str, str]] = []
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def once(cmd: list[str], env: dict) -> tuple[float, float, int]:
+    """Wall seconds, peak resident MB and exit code of one whole process."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, env={**ENV, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{cmd} failed: {proc.stderr.read().decode()[:400]}")
+    return wall, usage.ru_maxrss / 1024, proc.returncode
+
+
+def median(cmd: list[str], env: dict, runs: int) -> float:
+    once(cmd, env)  # warm-up
+    return statistics.median(once(cmd, env)[0] for _ in range(runs))
+
+
+def row(what: str, value: str) -> None:
+    ROWS.append((what, value))
+    print(f"{what}: {value}", file=sys.stderr, flush=True)
+
+
+def home_with(scale: int, where: Path) -> Path:
+    """A checkout whose data/ is the real data plus a generated file of about `scale` triples."""
+    home = where / f"home-{scale}"
+    home.mkdir()
+    for name in ("ontology", "shapes", "queries"):
+        (home / name).symlink_to(ROOT / name)
+    shutil.copytree(ROOT / "data", home / "data")
+    generate(scale, home / "data" / "generated.ttl")
+    return home
+
+
+def bench(label: str, env: dict, runs: int, tmp: Path, entry: Path) -> None:
+    cli = [PY, "-m", "probgraph"]
+    wall, rss, _ = once(cli + ["compile"], env)
+    row(f"{label}: cold `probgraph compile` (native rules), whole process", f"{wall:.2f} s, peak {rss:.0f} MB")
+    cache = Path(env["PROBGRAPH_CACHE_DIR"])
+    entry_dir = next(p for p in cache.iterdir() if len(p.name) == 32)
+    cold_env = {**env, "PROBGRAPH_CACHE_DIR": str(tmp / f"cold-{label}")}
+    query = ["query", "predecessors", "-p", "org=north-east-region", "--format", "csv"]
+    wall, _, _ = once(cli + query, cold_env)
+    row(f"{label}: cold first `probgraph query predecessors` (empty cache), whole process", f"{wall:.2f} s")
+    script = [str(Path(PY).parent / "probgraph")]
+    warm = median(script + query, env, runs)
+    text = (ROOT / "queries" / "predecessors.rq").read_text()
+    at = text.index("WHERE {") + len("WHERE {")
+    bound = text[:at] + " VALUES ?org { <https://w3id.org/probgraph/id/org/north-east-region> } " + text[at:]
+    oxi = median([str(Path(PY).parent / "oxigraph"), "query", "--location", str(entry_dir / "store"),
+                  "--query", bound, "--results-format", "csv"], env, runs)
+    row(f"{label}: warm `probgraph query predecessors` / `oxigraph query` (same query, same store)",
+        f"{warm * 1000:.0f} ms / {oxi * 1000:.0f} ms = {warm / oxi:.2f}x")
+    wall = median(cli + ["validate", str(entry)], env, max(3, runs // 5))
+    row(f"{label}: `probgraph validate` of a 2-node entry, whole process", f"{wall:.2f} s")
+    wall, rss, code = once(cli + ["validate"], env)
+    row(f"{label}: whole-graph `probgraph validate` (rudof), whole process", f"{wall:.2f} s, peak {rss:.0f} MB, "
+        f"exit {code}")
+
+
+def stored_queries(label: str, env: dict) -> None:
+    """Each stored query with its first example's parameters, in process on the compiled store."""
+    code = """
+import time
+from probgraph import queries
+from probgraph.store import open_store
+store = open_store()
+for name, q in sorted(queries.stored_queries().items()):
+    params = {}
+    if q.examples:
+        parts = q.examples[0].split()
+        params = dict(p.split("=", 1) for p in parts[1::2])
+    text = queries.bind(q, params, queries.selector(store))
+    times = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        list(store.query(text))
+        times.append(time.perf_counter() - t0)
+    print(f"{name}\t{min(times):.4f}")
+"""
+    out = subprocess.run([PY, "-c", code], env={**ENV, **env}, capture_output=True, check=True, text=True).stdout
+    for line in out.splitlines():
+        name, secs = line.split("\t")
+        row(f"{label}: stored query `{name}` (in process, best of 3)", f"{float(secs) * 1000:.1f} ms")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--scales", default="0,100000", help="generated triples added to the real data; 0 = real only")
+    ap.add_argument("--runs", type=int, default=15)
+    args = ap.parse_args()
+    row("`python -c pass`, whole process", f"{median([PY, '-c', 'pass'], {}, args.runs) * 1000:.0f} ms")
+    row("`python -c 'import pyoxigraph'`, whole process",
+        f"{median([PY, '-c', 'import pyoxigraph'], {}, args.runs) * 1000:.0f} ms")
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        entry = tmp / "entry.ttl"
+        entry.write_text(ENTRY.format(org="sunderland-pdu", src="hmip-2020-02-11-northumbria-crc"))
+        for scale in (int(s) for s in args.scales.split(",")):
+            label = "real graph" if scale == 0 else f"real + {scale // 1000}k"
+            env = {"PROBGRAPH_CACHE_DIR": str(tmp / f"cache-{scale}")}
+            if scale:
+                env["PROBGRAPH_HOME"] = str(home_with(scale, tmp))
+            bench(label, env, args.runs if scale < 1_000_000 else 5, tmp, entry)
+            if scale < 1_000_000:
+                stored_queries(label, env)
+    print("| measurement | figure |\n|---|---|")
+    for what, value in ROWS:
+        print(f"| {what} | {value} |")
+
+
+if __name__ == "__main__":
+    main()

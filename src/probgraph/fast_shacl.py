@@ -1,0 +1,138 @@
+"""Whole-graph validation by rudof's native SHACL engine (pyrudof, Rust); pySHACL stays the reference.
+
+pySHACL spends about 35 s on the whole graph, mostly evaluating the SHACL-SPARQL constraints node by node
+in rdflib (benchmarks/RESULTS.md); rudof checks the same shapes, SPARQL constraints included, in about a
+second. Its results are turned into the same Result records as pySHACL's (validation.run_shacl), and a
+test holds the two engines equal on every test entry, every example and the whole graph.
+Messages: a property or node shape's own sh:message is taken from the shapes graph (rudof lists its
+default text beside it); a SPARQL constraint's message, filled in by rudof, is taken as it is.
+"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+
+from .names import PREFIXES, compact
+
+SH = "http://www.w3.org/ns/shacl#"
+# rudof prints datatypes with its own prefixes (xsd:decimal): read its terms as Turtle with the usual ones
+_HEAD = "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in PREFIXES.items())
+
+
+def _literals(text: str) -> list[ox.Literal]:
+    parsed = ox.parse(f"{_HEAD}<urn:x:s> <urn:x:p> {text} .".encode(), format=ox.RdfFormat.TURTLE)
+    return [t.object for t in parsed]
+
+
+def _term(text: str | None) -> ox.NamedNode | ox.BlankNode | ox.Literal | None:
+    """A term as rudof prints it (a bare IRI, <IRI>, _:label or an N-Triples literal)."""
+    if not text:
+        return None
+    if text.startswith("_:"):
+        return ox.BlankNode(text[2:])
+    if text.startswith('"'):
+        return _literals(text)[0]
+    return ox.NamedNode(text.strip("<>"))
+
+
+def _messages(text: str) -> list[str]:
+    """rudof joins the messages it has as N-Triples literals separated by commas."""
+    try:
+        return [lit.value for lit in _literals(text)]
+    except SyntaxError:  # one message whose own quotes rudof did not escape: "... "2026-03" ..."@en
+        end = text.rfind('"')
+        tail = text[end + 1:]
+        if text.startswith('"') and end > 0 and (not tail or tail.startswith(("@", "^^"))):
+            return [text[1:end]]
+        return [text]
+
+
+def validate(data_nt: bytes, shapes_nt: bytes) -> list:
+    """Validate N-Triples data against N-Triples shapes; Result records as validation.run_shacl makes them."""
+    return run(data_nt, shapes_nt)[0]
+
+
+def run(data_nt: bytes, shapes_nt: bytes) -> tuple[list, bytes]:
+    """The Result records and the SHACL validation report in Turtle (canonical, so byte-stable)."""
+    import pyrudof
+
+    from .validation import Result, term_text
+
+    shapes = ox.Dataset(ox.parse(shapes_nt, format=ox.RdfFormat.N_TRIPLES))  # keeps the blank-node labels
+    engine = pyrudof.Rudof(pyrudof.RudofConfig())
+    engine.read_data(data_nt.decode("utf-8"), format=pyrudof.RDFFormat.NTriples)
+    # N-Triples keep the shapes' blank-node labels, so rudof's source shapes can be looked up in `shapes`
+    engine.read_shacl(shapes_nt.decode("utf-8"), format=pyrudof.ShaclFormat.NTriples)
+    out = set()
+    report = engine.validate_shacl()
+    for e in report.violations:
+        focus = _term(e.focus_node)
+        shape = _term(e.source_shape)
+        value = _term(e.value)
+        own = [o.value for o in _objects(shapes, shape, "message")]
+        sparql = e.constraint_component == SH + "SPARQLConstraintComponent"
+        messages = _messages(e.message) if sparql or not own else own
+        out.add(Result(
+            severity=e.severity.rsplit("#", 1)[-1],
+            focus=compact(focus.value) if isinstance(focus, ox.NamedNode) else "a blank node",
+            path=_path(e.path, shape, shapes),
+            message=_compact_iris(sorted(messages)[0]) if messages else "does not conform",
+            value=term_text(value) if value is not None and value != focus else "",
+            shape=compact(shape.value) if isinstance(shape, ox.NamedNode) else _owner(shape, shapes),
+        ))
+    results = sorted(out, key=lambda r: (r.severity != "Violation", r.focus, r.path, r.message, r.value))
+    return results, _report_turtle(engine, report.conforms)
+
+
+def _report_turtle(engine, conforms: bool) -> bytes:
+    from .compile import canonical_triples
+
+    if conforms and not report_has_results(engine):
+        text = "@prefix sh: <http://www.w3.org/ns/shacl#> . [] a sh:ValidationReport ; sh:conforms true ."
+    else:
+        import pyrudof
+
+        text = engine.serialize_shacl_validation_results(format=pyrudof.ResultShaclValidationFormat.Turtle)
+    triples = canonical_triples(ox.parse(text.encode("utf-8"), format=ox.RdfFormat.TURTLE))
+    return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+
+
+def report_has_results(engine) -> bool:
+    try:
+        import pyrudof
+
+        return bool(engine.serialize_shacl_validation_results(format=pyrudof.ResultShaclValidationFormat.Minimal))
+    except Exception:  # noqa: BLE001 - rudof raises when there is nothing to serialise
+        return False
+
+
+def _path(text: str | None, shape, shapes: ox.Dataset) -> str:
+    """The result path as pySHACL reports it: an IRI, or ^IRI for an inverse path, else nothing."""
+    if text and not text.startswith(("_:", "^", "[")):
+        return compact(text.strip("<>"))
+    for path in _objects(shapes, shape, "path"):
+        if isinstance(path, ox.BlankNode):
+            for inv in _objects(shapes, path, "inversePath"):
+                return "^" + compact(inv.value)
+    return ""
+
+
+def _owner(shape, shapes: ox.Dataset) -> str:
+    """The named node shape a property shape or SPARQL constraint (a blank node) belongs to."""
+    for link in ("property", "sparql"):
+        for q in shapes.quads_for_object(shape):
+            if q.predicate.value == SH + link:
+                return compact(q.subject.value)
+    return ""
+
+
+def _objects(shapes: ox.Dataset, subject, local: str) -> list:
+    if subject is None:
+        return []
+    return [q.object for q in shapes.quads_for_subject(subject) if q.predicate.value == SH + local]
+
+
+def _compact_iris(text: str) -> str:
+    from .validation import compact_iris
+
+    return compact_iris(text)

@@ -1,0 +1,118 @@
+"""The one list of namespaces and compact-name prefixes that files, queries and the CLI share.
+
+Every instance kind under id/ and every concept scheme under vocab/ has its own prefix, so a
+name is written the same way in Turtle, in SPARQL, on the command line and in exports
+(`organisation:northumbria-crc`, `rating:good`). A new kind of thing gets a prefix of the same
+form: id/<kind>/ is `<kind>:`. `org:` stays W3C ORG's, so organisations are `organisation:`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+BASE = "https://w3id.org/probgraph/"
+PG = BASE + "ontology#"
+PGV = BASE + "vocab/"
+PGID = BASE + "id/"
+PGSH = BASE + "shapes#"
+ONTOLOGY = BASE + "ontology"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+# The ontology, its neighbours and the standard vocabularies, in the order file headers list them.
+STANDARD = {
+    "pg": PG,
+    "pgv": PGV,
+    "pgid": PGID,
+    "pgsh": PGSH,
+    "org": "http://www.w3.org/ns/org#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "sh": "http://www.w3.org/ns/shacl#",
+}
+
+# prefix -> folder under id/ (the folder name is the prefix except where noted)
+INSTANCE_FOLDERS = {
+    "organisation": "org",  # org: is W3C ORG
+    "inspection": "inspection",
+    "finding": "finding",
+    "recommendation": "recommendation",
+    "remark": "remark",
+    "aspect-rating": "aspect-rating",
+    "source": "source",
+    "person": "person",
+    "post": "post",
+    "tenure": "tenure",
+    "place": "place",
+    "event": "event",
+    "ownership": "ownership",
+    "caseload": "caseload",
+    "initiative": "initiative",
+    "law": "law",
+    "reform": "programme",  # reform programmes; programme: is the inspection programmes' scheme
+}
+
+# concept schemes under vocab/; the prefix is the scheme's name
+CONCEPT_SCHEMES = ("rating", "aspect", "certainty", "document-type", "exactness", "programme", "risk-tier",
+                   "succession-kind", "theme")
+
+PREFIXES: dict[str, str] = {
+    **STANDARD,
+    **{prefix: f"{PGID}{folder}/" for prefix, folder in INSTANCE_FOLDERS.items()},
+    **{scheme: f"{PGV}{scheme}/" for scheme in CONCEPT_SCHEMES},
+}
+
+_WIDTH = max(len(p) for p in PREFIXES) + 2  # one column for the IRIs in every file's header
+# namespaces longest first: an IRI is compacted with the most specific prefix that fits
+_BY_LENGTH = sorted(PREFIXES.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+# the local part of a prefixed name as probgraph writes it: no escapes needed
+_PLAIN_LOCAL = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_.\-]*[A-Za-z0-9_\-])?$")
+
+
+def prefix_for_folder(folder: str) -> str | None:
+    """The prefix of the instances in id/<folder>/, or None for a folder without one."""
+    for prefix, f in INSTANCE_FOLDERS.items():
+        if f == folder:
+            return prefix
+    return None
+
+
+def compact(iri: str) -> str:
+    """The prefixed name files and the CLI use for an IRI; the IRI in <> when no prefix fits."""
+    for prefix, ns in _BY_LENGTH:
+        if iri.startswith(ns):
+            local = iri[len(ns):]
+            if local == "" or _PLAIN_LOCAL.match(local):
+                return f"{prefix}:{local}"
+    return f"<{iri}>"
+
+
+def expand(name: str) -> str | None:
+    """The full IRI of a prefixed name (or of <IRI> or a bare http(s) IRI); None when it is neither."""
+    v = name.strip()
+    if v.startswith("<") and v.endswith(">"):
+        v = v[1:-1]
+    if v.startswith(("http://", "https://", "urn:")):
+        return v
+    prefix, sep, local = v.partition(":")
+    if sep and prefix in PREFIXES:
+        return PREFIXES[prefix] + local.replace("\\", "")
+    return None
+
+
+def turtle_prefixes(used: Iterable[str] | None = None) -> str:
+    """@prefix lines for the given prefixes (all of them by default), in the canonical order."""
+    wanted = set(PREFIXES if used is None else used)
+    return "".join(f"@prefix {(p + ':').ljust(_WIDTH)}<{ns}> .\n" for p, ns in PREFIXES.items() if p in wanted)
+
+
+def sparql_prefixes(used: Iterable[str] | None = None) -> str:
+    """PREFIX lines for SPARQL, like turtle_prefixes."""
+    wanted = set(PREFIXES if used is None else used)
+    return "".join(f"PREFIX {p}: <{PREFIXES[p]}>\n" for p in PREFIXES if p in wanted)

@@ -1,0 +1,204 @@
+"""The native reasoner: SPARQL UPDATE rule files (ontology/rules/) run on an in-memory pyoxigraph store.
+
+The rules are data, not code: `ontology/rules/owl/` holds the OWL 2 RL rules the ontology needs, and
+`ontology/rules/custom/` rules beyond OWL, which both reasoners run after the OWL closure. A rule file
+names the OWL and RDFS terms it gives meaning to (`# handles:`); compile refuses a graph that uses a term no
+rule file handles, so no entailment is ever dropped in silence. A `.rq` file is a check: a SELECT whose
+rows make compile fail (`# check: inconsistency` on the closure for both reasoners, `# check: unsupported`
+on the asserted graph for the native one).
+
+Why the fixpoint ends: rule files may only INSERT, and may not mint terms (no BNODE, UUID, IRI(),
+blank nodes or computed values: `lint` refuses them), so every derived triple is made of terms already in
+the store or written in a rule. That set is finite and the store only grows, so the rounds stop; a cap
+turns a mistake in this reasoning into a loud failure instead of a hang.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from . import resources
+from .errors import UsageError
+
+MAX_ROUNDS = 64
+OWL = "http://www.w3.org/2002/07/owl#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+KINDS = ("owl", "custom")
+# Subjects in these namespaces are the W3C vocabularies themselves: what a reasoner derives about them (rdf:type
+# is an rdf:Property, say) is dropped from the closure, by both reasoners.
+W3C_VOCABULARIES = (
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "http://www.w3.org/2000/01/rdf-schema#",
+    OWL,
+    "http://www.w3.org/2001/XMLSchema#",
+)
+_HEADER = re.compile(r"^#\s*(handles|check|message|hint):\s*(.*)$")
+_PREFIX = re.compile(r"^\s*PREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.IGNORECASE | re.MULTILINE)
+# Anything that could delete, touch other graphs or mint a new term (and so break the termination argument).
+_FORBIDDEN = re.compile(r"(?<![\w:?$])(DELETE|CLEAR|DROP|LOAD|CREATE|MOVE|COPY|ADD|BNODE|UUID|STRUUID|IRI|URI|"
+                        r"AS|GRAPH|SERVICE)(?![\w:])|_:|\[", re.IGNORECASE)
+_STRIP = re.compile(r"<[^<>\s]*>|\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'")
+
+
+@dataclass(frozen=True)
+class RuleFile:
+    """One rule (.ru) or check (.rq) file and what its header says."""
+
+    path: Path
+    kind: str  # "owl" or "custom"
+    text: str
+    handles: frozenset[str]
+    check: str | None = None  # for .rq files: "inconsistency" or "unsupported"
+    message: str = ""
+    hint: str | None = None
+
+    @property
+    def is_check(self) -> bool:
+        return self.path.suffix == ".rq"
+
+
+def rules_folder() -> Path:
+    """ontology/rules, beside the ontology it gives meaning to (it ships in the wheel with it)."""
+    return resources.folder("ontology") / "rules"
+
+
+def rule_paths() -> list[Path]:
+    """Every rule and check file, owl/ first, each folder in name order (the order they run in)."""
+    root = rules_folder()
+    return [p for kind in KINDS for p in sorted((root / kind).glob("*.r[uq]"))]
+
+
+def load_rules() -> list[RuleFile]:
+    """Read and check every rule file."""
+    return [parse_rule(p, p.parent.name) for p in rule_paths()]
+
+
+def parse_rule(path: Path, kind: str) -> RuleFile:
+    """One rule file: its header (handles, check, message, hint) and its SPARQL."""
+    text = path.read_text(encoding="utf-8")
+    prefixes = {m.group(1) or "": m.group(2) for m in _PREFIX.finditer(text)}
+    fields: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        m = _HEADER.match(line.strip())
+        if m:
+            fields.setdefault(m.group(1), []).append(m.group(2).strip())
+    handles = set()
+    for name in " ".join(fields.get("handles", [])).split():
+        prefix, sep, local = name.partition(":")
+        if not sep or prefix not in prefixes:
+            raise UsageError(f"{path}: '# handles: {name}' uses a prefix the file does not declare",
+                             "declare it with PREFIX, or write the term as a prefixed name")
+        handles.add(prefixes[prefix] + local)
+    check = " ".join(fields.get("check", [])) or None
+    if path.suffix == ".rq" and check not in ("inconsistency", "unsupported"):
+        raise UsageError(f"{path}: a check file needs '# check: inconsistency' or '# check: unsupported'")
+    if path.suffix == ".ru":
+        lint(path, text)
+    return RuleFile(path, kind, text, frozenset(handles), check, " ".join(fields.get("message", [])),
+                    " ".join(fields.get("hint", [])) or None)
+
+
+def lint(path: Path, text: str) -> None:
+    """Refuse a rule that could delete or mint terms: the fixpoint would no longer provably end."""
+    body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    m = _FORBIDDEN.search(_STRIP.sub(" ", body))
+    if m:
+        raise UsageError(f"{path}: rules may only INSERT triples made of existing terms; found {m.group(0)!r}",
+                         "write the rule as INSERT { ... } WHERE { ... } without BIND, blank nodes or new terms")
+
+
+def check_supported(store: ox.Store, files: list[tuple[Path, list[ox.Triple]]], rules: list[RuleFile]) -> None:
+    """Fail if the graph uses an OWL term, or an RDFS predicate, that no rule file handles.
+
+    The terms are listed by one query on the store; the files are searched only to name the culprit.
+    """
+    handled = set().union(*(r.handles for r in rules))
+    used = store.query(f"""SELECT DISTINCT ?t WHERE {{
+        {{ ?t ?p ?o }} UNION {{ ?s ?t ?o }} UNION {{ ?s ?p ?t }}
+        FILTER (isIRI(?t) && (STRSTARTS(STR(?t), "{OWL}") || (STRSTARTS(STR(?t), "{RDFS}") && EXISTS {{ ?s ?t ?o }})))
+    }}""")
+    missing = sorted(row[0].value for row in used if row[0].value not in handled)
+    if not missing:
+        return
+    term = ox.NamedNode(missing[0])
+    where = next((str(path) for path, triples in files
+                  if any(term in (t.subject, t.predicate, t.object) for t in triples)), "the graph")
+    raise UsageError(f"{where}: uses {_short(missing[0])}, which the native reasoner does not handle "
+                     f"(no rule file in {rules_folder()} says '# handles: {_short(missing[0])}')",
+                     "add a rule file that handles it, or compile with --reasoner owlrl")
+
+
+def run_checks(store: ox.Store, rules: list[RuleFile], kind: str) -> None:
+    """Run the check files of one kind; the first row found fails the compile (exit 2)."""
+    from .names import compact
+
+    for rule in rules:
+        if rule.check != kind:
+            continue
+        solutions = store.query(rule.text)
+        for row in solutions:
+            values = {v.value: compact(row[v].value) if row[v] is not None else "?" for v in solutions.variables}
+            message = re.sub(r"\{(\w+)\}", lambda m, vals=values: vals.get(m.group(1), m.group(0)),
+                             rule.message or "check failed")
+            raise UsageError(f"compile: {message} ({rule.path.relative_to(rules_folder())})", rule.hint)
+
+
+def fixpoint(store: ox.Store, rules: list[RuleFile], max_rounds: int = MAX_ROUNDS) -> int:
+    """Apply every rule file in turn until a round adds nothing; return the number of rounds."""
+    updates = [r for r in rules if not r.is_check]
+    size = len(store)
+    for rounds in range(1, max_rounds + 1):
+        for rule in updates:
+            store.update(rule.text)
+        grown = len(store)
+        if grown == size:
+            return rounds
+        size = grown
+    raise no_fixpoint(max_rounds)
+
+
+def no_fixpoint(max_rounds: int = MAX_ROUNDS) -> UsageError:
+    """The loud failure when the rounds cap is reached (the termination argument was broken)."""
+    return UsageError(f"compile: the rules in {rules_folder()} did not reach a fixpoint in {max_rounds} rounds",
+                      "a rule keeps deriving new triples; check the rule files added last")
+
+
+def close(files: list[tuple[Path, list[ox.Triple]]], rules: list[RuleFile]) -> ox.Store:
+    """The closure of the files' triples under every rule file (OWL and custom together), if the checks pass.
+
+    Returns an in-memory store: the closure in the default graph, the asserted triples in ASSERTED_GRAPH.
+    """
+    from .cache import ASSERTED_GRAPH
+
+    asserted = [t for _, triples in files for t in triples]
+    store = ox.Store()
+    store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in asserted)
+    check_supported(store, files, rules)
+    run_checks(store, rules, "unsupported")
+    fixpoint(store, rules)
+    run_checks(store, rules, "inconsistency")
+    store.extend(ox.Quad(t.subject, t.predicate, t.object, ASSERTED_GRAPH) for t in asserted)
+    drop_w3c_statements(store)
+    return store
+
+
+def drop_w3c_statements(store: ox.Store) -> None:
+    """Remove derived statements about the W3C vocabularies themselves (rdf:type is an rdf:Property, say)."""
+    from .cache import ASSERTED_GRAPH
+
+    tests = " || ".join(f'STRSTARTS(STR(?s), "{ns}")' for ns in W3C_VOCABULARIES)
+    store.update(f"""DELETE {{ ?s ?p ?o }} WHERE {{
+        ?s ?p ?o . FILTER (isIRI(?s) && ({tests}))
+        FILTER NOT EXISTS {{ GRAPH <{ASSERTED_GRAPH.value}> {{ ?s ?p ?o }} }}
+    }}""")
+
+
+def _short(iri: str) -> str:
+    for prefix, ns in (("owl", OWL), ("rdfs", RDFS)):
+        if iri.startswith(ns):
+            return f"{prefix}:{iri[len(ns):]}"
+    return f"<{iri}>"

@@ -1,0 +1,216 @@
+"""The native reasoner (ontology/rules) against owlrl, the reference; its refusals; the rule folder's contract.
+
+The native closure must equal owlrl's cleaned closure except for these schema triples, which owlrl derives
+and the native rules leave out on purpose (nothing queries them, and they only restate the ontology):
+
+1. `C owl:equivalentClass C` and `P owl:equivalentProperty P` (scm-cls, scm-op, scm-dp: self equivalence);
+2. `C rdfs:subClassOf owl:Thing` (scm-cls: every class is below owl:Thing);
+3. `P rdfs:domain C` and `P rdfs:range C` not asserted (scm-dom1, scm-dom2, scm-rng1, scm-rng2: a domain or
+   range carried up the class hierarchy or down the property hierarchy; cax-sco gives instances the same
+   classes either way).
+
+Everything else, every instance triple and every other schema triple, must be identical.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from probgraph import compile as comp
+from probgraph import resources, rules
+from probgraph.errors import UsageError
+
+from conftest import ROOT, run_cli
+
+OWL = "http://www.w3.org/2002/07/owl#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+PG = "https://w3id.org/probgraph/ontology#"
+
+
+def allowed_difference(t: ox.Triple, asserted: set[ox.Triple]) -> bool:
+    """Is this owlrl-only triple one of the schema triples listed in the module docstring?"""
+    p, o = t.predicate.value, t.object
+    if p in (OWL + "equivalentClass", OWL + "equivalentProperty"):
+        return t.subject == o  # 1. self equivalence only
+    if p == RDFS + "subClassOf":
+        return o == ox.NamedNode(OWL + "Thing")  # 2.
+    if p in (RDFS + "domain", RDFS + "range"):
+        return t not in asserted  # 3.
+    return False
+
+
+def compare(per_file: list[tuple[Path, list[ox.Triple]]]) -> tuple[set, set]:
+    # blank nodes (the chain's list) are compared by their canonical labels
+    native = set(comp.canonical_triples(comp.closure_of(per_file, "native")))
+    owlrl = set(comp.canonical_triples(comp.closure_of(per_file, "owlrl")))
+    asserted = {t for _, ts in per_file for t in ts}
+    unexplained = {t for t in owlrl - native if not allowed_difference(t, asserted)}
+    return native - owlrl, unexplained
+
+
+@pytest.mark.reference
+def test_native_closure_equals_owlrl_on_the_real_graph():
+    per_file = comp.read_inputs(resources.graph_inputs())
+    only_native, unexplained = compare(per_file)
+    assert only_native == set()
+    assert unexplained == set()
+
+
+@pytest.mark.reference
+def test_native_closure_equals_owlrl_on_a_generated_graph(tmp_path):
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from generate import generate
+
+    generate(3000, tmp_path / "generated.ttl")
+    per_file = comp.read_inputs(resources.turtle_files("ontology") + [tmp_path / "generated.ttl"])
+    only_native, unexplained = compare(per_file)
+    assert only_native == set()
+    assert unexplained == set()
+
+
+def test_the_closure_derives_what_the_ontology_says(store):
+    # one instance of each rule family, on the compiled (native) graph
+    def ask(q: str) -> bool:
+        return bool(store.query(f"PREFIX pg: <{PG}> PREFIX org: <http://www.w3.org/ns/org#> "
+                                f"PREFIX rdfs: <{RDFS}> PREFIX id: <https://w3id.org/probgraph/id/org/> ASK {{ {q} }}"))
+
+    assert ask("id:northumbria-crc pg:changedBy ?event")  # prp-inv
+    assert ask("id:northumbria-probation-trust pg:succeededBy id:northumbria-crc")  # prp-spo2
+    assert ask("id:northumbria-probation-trust pg:lineageSuccessor id:north-east-region")  # prp-trp
+    assert ask("pg:CommunityRehabilitationCompany rdfs:subClassOf pg:Organisation")  # scm-sco
+    assert ask("pg:Organisation rdfs:subClassOf pg:Organisation")  # scm-cls (queries rely on it)
+
+
+def tiny(tmp_path: Path, turtle: str) -> list[tuple[Path, list[ox.Triple]]]:
+    """The ontology plus one small data file."""
+    f = tmp_path / "entry.ttl"
+    f.write_text("@prefix pg: <https://w3id.org/probgraph/ontology#> .\n"
+                 "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
+                 "@prefix ex: <https://example.org/> .\n" + turtle, encoding="utf-8")
+    return comp.read_inputs(resources.turtle_files("ontology") + [f])
+
+
+def test_functional_property_derives_equality_in_both_reasoners(tmp_path):
+    # two overall ratings for one inspection: OWL 2 RL says the two values are the same individual
+    per_file = tiny(tmp_path, "ex:i pg:overallRating ex:a , ex:b . ex:a pg:rank 1 .")
+    for reasoner in ("native", "owlrl"):
+        closure = set(comp.closure_of(per_file, reasoner))
+        same = ox.Triple(ox.NamedNode("https://example.org/a"), ox.NamedNode(OWL + "sameAs"),
+                         ox.NamedNode("https://example.org/b"))
+        assert same in closure, reasoner
+        assert ox.Triple(ox.NamedNode("https://example.org/b"), ox.NamedNode(PG + "rank"),
+                         ox.Literal(1)) in closure, reasoner  # eq-rep-s
+
+
+@pytest.mark.parametrize("reasoner", ["native", "owlrl"])
+def test_disjoint_classes_fail_the_compile(tmp_path, reasoner):
+    per_file = tiny(tmp_path, "ex:f a pg:Strength , pg:Concern .")
+    with pytest.raises(UsageError) as info:
+        comp.closure_of(per_file, reasoner)
+    message = str(info.value)
+    assert "https://example.org/f is both pg:" in message and "owl:disjointWith" in message
+    assert "\n" in message and len(message.splitlines()) == 2  # one line and a hint
+
+
+def test_an_owl_construct_without_a_rule_fails_the_native_compile(tmp_path):
+    per_file = tiny(tmp_path, "ex:A owl:equivalentClass pg:Organisation .")
+    with pytest.raises(UsageError, match=r"entry.ttl: uses owl:equivalentClass, which the native reasoner does "
+                                         r"not handle") as info:
+        comp.closure_of(per_file, "native")
+    assert "--reasoner owlrl" in str(info.value)
+
+
+def test_a_chain_of_three_fails_the_native_compile(tmp_path):
+    per_file = tiny(tmp_path, "ex:p owl:propertyChainAxiom ( ex:a ex:b ex:c ) .")
+    with pytest.raises(UsageError, match="exactly two properties"):
+        comp.closure_of(per_file, "native")
+
+
+def test_the_compile_command_fails_with_exit_2_and_one_line(tmp_path):
+    home = tmp_path / "home"
+    (home / "data").mkdir(parents=True)
+    for name in ("ontology", "shapes", "queries"):
+        (home / name).symlink_to(ROOT / name)
+    (home / "data" / "bad.ttl").write_text("@prefix pg: <https://w3id.org/probgraph/ontology#> .\n"
+                                           "<https://example.org/f> a pg:Strength , pg:Concern .\n")
+    res = run_cli("compile", env={"PROBGRAPH_HOME": str(home), "PROBGRAPH_CACHE_DIR": str(tmp_path / "c")})
+    assert res.returncode == 2
+    assert res.stderr.decode().count("probgraph: error:") == 1 and b"Traceback" not in res.stderr
+    assert not [p for p in (tmp_path / "c").iterdir() if p.name.startswith(".")]  # no temporary left behind
+
+
+def rule_file(tmp_path: Path, text: str, name: str = "r.ru") -> Path:
+    f = tmp_path / name
+    f.write_text("PREFIX ex: <https://example.org/>\n" + text, encoding="utf-8")
+    return f
+
+
+@pytest.mark.parametrize("body", ["DELETE { ?s ex:p ?o } WHERE { ?s ex:p ?o }",
+                                  "INSERT { ?s ex:p [] } WHERE { ?s ex:p ?o }",
+                                  "INSERT { ?s ex:q ?n } WHERE { ?s ex:p ?o BIND (BNODE() AS ?n) }",
+                                  "INSERT { ?s ex:q ?n } WHERE { ?s ex:p ?o BIND (IRI(CONCAT(STR(?o), 'x')) AS ?n) }"])
+def test_rules_that_could_grow_without_end_are_refused(tmp_path, body):
+    with pytest.raises(UsageError, match="may only INSERT"):
+        rules.parse_rule(rule_file(tmp_path, body), "custom")
+
+
+def test_rule_text_in_iris_strings_and_comments_is_not_mistaken_for_keywords(tmp_path):
+    f = rule_file(tmp_path, "# DELETE nothing\nINSERT { ?s ex:as ?o } WHERE { ?s <https://example.org/delete> ?o "
+                            "FILTER (?o != 'AS') }")
+    assert rules.parse_rule(f, "custom").text
+
+
+def test_the_rounds_cap_fails_loudly(tmp_path):
+    # one step per round along a chain of 10: more rounds than the cap of 4
+    rule = rules.parse_rule(rule_file(tmp_path, "INSERT { ?a ex:reach ?c } WHERE { ?a ex:reach ?b . ?b ex:next ?c }"),
+                            "custom")
+    store = ox.Store()
+    n = [ox.NamedNode(f"https://example.org/n{i}") for i in range(10)]
+    store.add(ox.Quad(n[0], ox.NamedNode("https://example.org/reach"), n[0]))
+    for a, b in zip(n, n[1:], strict=False):
+        store.add(ox.Quad(a, ox.NamedNode("https://example.org/next"), b))
+    with pytest.raises(UsageError, match="did not reach a fixpoint in 4 rounds"):
+        rules.fixpoint(store, [rule], max_rounds=4)
+    assert rules.fixpoint(store, [rule], max_rounds=20) <= 20
+
+
+@pytest.fixture
+def home_with_custom_rule(tmp_path, monkeypatch):
+    """A copy of the ontology with a custom rule: a trust's end date makes it 'dissolved' (not OWL)."""
+    home = tmp_path / "home"
+    shutil.copytree(ROOT / "ontology", home / "ontology")
+    (home / "data").mkdir()
+    (home / "ontology" / "rules" / "custom" / "succession-by-takeover.ru").write_text(
+        "# A custom rule: an organisation taken over by another is succeeded by it (pg:succeededBy),\n"
+        "# which the OWL rules then carry into the transitive lineage.\n"
+        "PREFIX pg: <https://w3id.org/probgraph/ontology#>\n"
+        "PREFIX ex: <https://example.org/>\n"
+        "INSERT { ?a pg:succeededBy ?b } WHERE { ?b ex:tookOver ?a }\n", encoding="utf-8")
+    monkeypatch.setenv("PROBGRAPH_HOME", str(home))
+    return home
+
+
+def test_custom_rules_run_with_the_owl_rules_in_both_reasoners(tmp_path, home_with_custom_rule):
+    per_file = tiny(tmp_path, "ex:b ex:tookOver ex:a . ex:c ex:tookOver ex:b .")
+    lineage = ox.Triple(ox.NamedNode("https://example.org/a"), ox.NamedNode(PG + "lineageSuccessor"),
+                        ox.NamedNode("https://example.org/c"))
+    backwards = ox.Triple(ox.NamedNode("https://example.org/c"), ox.NamedNode(PG + "precededBy"),
+                          ox.NamedNode("https://example.org/b"))
+    for reasoner in ("native", "owlrl"):
+        closure = set(comp.closure_of(per_file, reasoner))
+        assert lineage in closure and backwards in closure, reasoner
+
+
+def test_the_cache_key_covers_the_reasoner_and_the_rule_files(home_with_custom_rule):
+    files = comp.key_inputs("native")
+    assert any(p.suffix == ".ru" and p.parent.name == "custom" for p in files)
+    before = comp.cache_key(files, "native")
+    assert comp.cache_key(files, "owlrl") != before
+    rule = home_with_custom_rule / "ontology" / "rules" / "custom" / "succession-by-takeover.ru"
+    rule.write_text(rule.read_text() + "\n# an edit\n")
+    assert comp.cache_key(files, "native") != before
