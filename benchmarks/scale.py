@@ -115,10 +115,32 @@ for name, q in sorted(queries.stored_queries().items()):
         row(f"{label}: stored query `{name}` (in process, best of 3)", f"{float(secs) * 1000:.1f} ms")
 
 
+def many_inspections(n: int, path: Path) -> None:
+    """An entry of n new inspections (each with one finding) of an existing PDU, as ENTRY writes one."""
+    head, body = ENTRY.split("<https://w3id.org/probgraph/id/inspection/bench-new>", 1)
+    body = "<https://w3id.org/probgraph/id/inspection/bench-new>" + body
+    body = body.format(org="sunderland-pdu", src="hmip-2020-02-11-northumbria-crc")
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write(head)
+        for i in range(n):
+            fh.write(body.replace("bench-new", f"bench-new-{i}"))
+
+
+def bench_entries(sizes: list[int], tmp: Path) -> None:
+    env = {"PROBGRAPH_CACHE_DIR": str(tmp / "cache-0")}
+    for n in sizes:
+        path = tmp / f"entry-{n}.ttl"
+        many_inspections(n, path)
+        wall, rss, code = once([PY, "-m", "probgraph", "validate", str(path)], env)
+        row(f"real graph: `probgraph validate` of an entry of {n} new inspections, whole process",
+            f"{wall:.2f} s, peak {rss:.0f} MB, exit {code}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--scales", default="0,100000", help="generated triples added to the real data; 0 = real only")
     ap.add_argument("--runs", type=int, default=15)
+    ap.add_argument("--entries", default="", help="also validate entries of these many new inspections, e.g. 100,1000")
     args = ap.parse_args()
     row("`python -c pass`, whole process", f"{median([PY, '-c', 'pass'], {}, args.runs) * 1000:.0f} ms")
     row("`python -c 'import pyoxigraph'`, whole process",
@@ -135,6 +157,8 @@ def main() -> None:
             bench(label, env, args.runs if scale < 1_000_000 else 5, tmp, entry)
             if scale < 1_000_000:
                 stored_queries(label, env)
+        if args.entries:
+            bench_entries([int(n) for n in args.entries.split(",")], tmp)
     print("| measurement | figure |\n|---|---|")
     for what, value in ROWS:
         print(f"| {what} | {value} |")

@@ -46,6 +46,51 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None, stdin:
                           input=stdin, capture_output=True, timeout=timeout)
 
 
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory, private_cache) -> Path:
+    """The real graph's site, built once by `probgraph site -o DIR` as a user runs it."""
+    out = tmp_path_factory.mktemp("site") / "site"
+    res = run_cli("site", "-o", str(out))
+    assert res.returncode == 0, res.stderr
+    return out
+
+
+def start_server(*extra: str) -> tuple[subprocess.Popen, str]:
+    """`probgraph serve --port 0` on 127.0.0.1; (process, base URL) once it says where it listens."""
+    import re
+
+    proc = subprocess.Popen([sys.executable, "-m", "probgraph", "serve", "--port", "0", *extra],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+    said = ""
+    for line in proc.stderr:  # a compile message may come first
+        said += line
+        m = re.search(r"bound to (127\.0\.0\.1) port (\d+)", line)
+        if m:
+            return proc, f"http://{m.group(1)}:{m.group(2)}"
+        if "error" in line:
+            break
+    proc.kill()
+    pytest.fail(f"probgraph serve did not start: {said}")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    """Stop a server this test session started, by its pid."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def served(private_cache):
+    """One `probgraph serve` for the session; its base URL. (rating-falls takes tens of seconds.)"""
+    proc, url = start_server("--timeout", "300")
+    yield url
+    stop_server(proc)
+
+
 # The loop a data contributor runs (`pytest -m contributor`): data, shapes, queries and examples.
 CONTRIBUTOR_FILES = {"test_data.py", "test_shapes.py", "test_queries.py", "test_examples.py"}
 

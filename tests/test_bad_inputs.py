@@ -239,6 +239,45 @@ CASES = {
                                   contains=("no-such-folder",)),
     "export-to-directory": Case(("export", "-o", str(CORPUS)), contains=(str(CORPUS), "directory")),
     "export-below-a-file": Case(("export", "-o", c("empty.ttl") + "/out.ttl"), contains=(c("empty.ttl"),)),
+    # --- ill-typed and impossible literals: exit 1, the line and what is wrong
+    "literal-date-abc": Case(("validate", c("ill-typed-date.ttl")), code=1,
+                             report=(c("ill-typed-date.ttl") + ":4:", "not a valid xsd:date", '"abc"')),
+    "literal-date-30-february": Case(("validate", c("impossible-date.ttl")), code=1,
+                                     report=(c("impossible-date.ttl") + ":4:", "February 2019 has 28 days")),
+    "literal-gyearmonth-13": Case(("validate", c("bad-gyearmonth.ttl")), code=1,
+                                  report=("not a valid xsd:gYearMonth: there is no month 13",)),
+    "literal-integer-8.0": Case(("validate", c("ill-typed-integer.ttl")), code=1,
+                                report=("not a valid xsd:integer", '"8.0"')),
+    "literal-decimal-two-points": Case(("validate", c("ill-typed-decimal.ttl")), code=1,
+                                       report=("not a valid xsd:decimal", '"0.9.1"')),
+    "param-date-30-february": Case(("query", "chief-inspector", "-p", "date=2019-02-30"),
+                                   contains=("'2019-02-30' is not a date", "February 2019 has 28 days")),
+    # --- entries that change the ontology or merge nodes: exit 1
+    "ontology-subclass-of-nothing": Case(("validate", c("ontology-subclass-of-nothing.ttl")), code=1,
+                                         report=(":4:", "changes pg:Inspection")),
+    "sameas-two-organisations": Case(("validate", c("sameas-two-organisations.ttl")), code=1,
+                                     report=(":3:", "owl:sameAs equates two existing nodes")),
+    "trust-made-a-class": Case(("validate", c("trust-made-a-class.ttl")), code=1,
+                               report=(":3:", "types an existing node as owl:Class")),
+    "tag-iri-subject": Case(("validate", c("tag-iri-subject.ttl")), code=1, report=(":2:", "not http(s)")),
+    "base-javascript": Case(("validate", c("base-javascript.ttl")), code=1, report=("javascript:alert(1)//x",)),
+    # --- bytes that are not UTF-8 in a name or value: exit 2, the byte escaped
+    "param-invalid-utf8": Case(("query", "owners", "-p", "org=\udcff"), contains=("'org=\\xff'", "UTF-8")),
+    "show-invalid-utf8": Case(("show", "\udcff"), contains=("'\\xff'", "UTF-8")),
+    # --- semantics
+    "ask-as-turtle": Case(("query", "--sparql", "ASK { ?s ?p ?o }", "--format", "turtle"),
+                          contains=("turtle", "ASK")),
+    # --- local queries past their limits, or nested too deep to parse: exit 2, never a hang or a crash
+    "query-timeout-cross-join-cubed": Case(("query", "--timeout", "2", "--sparql",
+                                            "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"),
+                                           contains=("did not finish within 2 s",)),
+    "query-memory-sorted-cross-join": Case(("query", "--memory", "1024", "--sparql",
+                                            "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f"),
+                                           contains=("more memory than the 1024 MB allowed",)),
+    "sparql-10000-nested-parentheses": Case(("query", "--sparql",
+                                             "SELECT * WHERE { FILTER(" + "(" * 10000 + "1" + ")" * 10000 + ") }"),
+                                            pattern=r"--sparql:1:\d+: brackets nested more than 256 deep"),
+    "memory-not-a-number": Case(("query", "organisations", "--memory", "lots"), usage=True, contains=("lots",)),
 }
 
 # exit 3 or 2 are both acceptable for a URL that is not an http(s) URL
@@ -279,6 +318,7 @@ def test_hostile_org_name_leaves_the_graph_unchanged():
     assert graph_answer() == before
 
 
+@pytest.mark.slow
 def test_large_file_syntax_error_at_the_end(tmp_path):
     """~30 MB of valid triples with a broken last line: exit 2 with that line's number."""
     big = tmp_path / "big-broken.ttl"
@@ -307,6 +347,7 @@ def test_file_over_the_size_limit(tmp_path):
     assert time.monotonic() - start < 20
 
 
+@pytest.mark.slow
 def test_large_valid_file(tmp_path):
     """~30 MB of valid but pointless triples: validate finishes (0 or 1) in bounded time, no traceback."""
     big = tmp_path / "big-valid.ttl"
@@ -388,6 +429,7 @@ def test_failed_export_leaves_no_file(tmp_path):
     assert list(d.iterdir()) == [] and part_files(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_interrupted_export(tmp_path):
     """SIGKILL an export at several moments: the output is absent or complete, never partial.
 
@@ -519,3 +561,137 @@ def test_read_only_cache_folder(world_tmp, reference_answer):
     assert res.stdout == reference_answer
     assert "probgraph: warning:" in _text(res.stderr) and str(cache) in _text(res.stderr)
     assert not cache.exists()
+
+
+# --------------------------------------------------------------------------------------------
+# hostile input that needs a process or the file system set up (issue 14, local half)
+
+def test_query_file_with_100000_nested_groups(tmp_path):
+    q = tmp_path / "deep.rq"
+    q.write_text("SELECT * WHERE " + "{" * 100000 + "}" * 100000 + "\n", encoding="utf-8")
+    res = run_cli("query", "--file", str(q), timeout=60)
+    assert_clean_error(res, 2, pattern=re.escape(str(q)) + r":1:\d+: brackets nested more than 256 deep")
+
+
+def test_where_inside_a_string_binds_the_real_where():
+    res = run_cli("query", "--file", c("where-in-a-string.rq"), "-p", "org=northumbria-crc", "--format", "csv")
+    assert res.returncode == 0, _text(res.stderr)
+    assert _text(res.stdout).splitlines() == [
+        "owner,note", "https://w3id.org/probgraph/id/org/sodexo-justice-services,a WHERE { inside a string"]
+
+
+def test_ctrl_c_stops_a_long_local_query():
+    """SIGINT to the whole process group (what a terminal sends): exit 130 at once, no child left running."""
+    proc = subprocess.Popen([sys.executable, "-m", "probgraph", "query", "--timeout", "600", "--sparql",
+                             "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    time.sleep(3)
+    start = time.monotonic()
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert time.monotonic() - start < 10
+    res = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+    assert_clean_error(res, 130, contains=("interrupted",))
+    time.sleep(0.5)
+    with pytest.raises(ProcessLookupError):
+        os.killpg(proc.pid, 0)  # the query's worker is gone too
+
+
+def test_control_characters_in_a_name_are_escaped():
+    res = run_cli("show", "a\x1b[31mred\x07")
+    line = assert_clean_error(res, 2, contains=("a\\x1b[31mred\\x07",))
+    assert "\x1b" not in _text(res.stderr) and "\x07" not in line
+
+
+def test_a_130_kb_value_is_cut_in_the_message():
+    res = run_cli("query", "owners", "-p", "org=" + "x" * 130_000)
+    line = assert_clean_error(res, 2, contains=("no org called", "(130000 characters)"))
+    assert len(line) < 1000
+
+
+def test_closed_standard_output():
+    res = subprocess.run([sys.executable, "-m", "probgraph", "queries"], cwd=ROOT, stderr=subprocess.PIPE,
+                         stdout=subprocess.DEVNULL, preexec_fn=lambda: os.close(1), timeout=120)
+    res.stdout = b""
+    assert_clean_error(res, 2, contains=("standard output is closed",))
+
+
+def test_permission_denied_path():
+    """As root nothing under /tmp is unreadable, but a write-only sysctl file is (mode 0200)."""
+    path = "/proc/sys/vm/compact_memory"
+    if not os.path.exists(path) or os.access(path, os.R_OK) and _readable(path):
+        pytest.skip(f"{path} is readable here")
+    assert_clean_error(run_cli("validate", path), 2, contains=(path, "permission denied"))
+    assert_clean_error(run_cli("query", "--file", path), 2, contains=(path, "Permission denied"))
+
+
+def _readable(path: str) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            fh.read(1)
+        return True
+    except OSError:
+        return False
+
+
+def test_folder_without_the_x_bit(world_tmp):
+    folder = world_tmp / "locked"
+    folder.mkdir()
+    shutil.copy(CORPUS / "wrong-datatype.ttl", folder / "e.ttl")
+    folder.chmod(0o644)
+    run = runner_for_readonly() if os.geteuid() == 0 else (lambda *a, env: run_cli(*a, env=env))
+    res = run("validate", str(folder / "e.ttl"), env={})
+    assert_clean_error(res, 2, contains=(str(folder / "e.ttl"),))
+
+
+@pytest.fixture
+def home(tmp_path):
+    """A PROBGRAPH_HOME copied from the checkout, to put odd things in its data/ folder."""
+    h = tmp_path / "home"
+    h.mkdir()
+    for name in ("ontology", "data", "shapes", "queries"):
+        shutil.copytree(ROOT / name, h / name)
+    return h
+
+
+def test_folder_named_like_a_turtle_file_in_data(home, reference_answer):
+    (home / "data" / "extra.ttl").mkdir()
+    res = run_cli("query", "predecessors", "-p", "org=north-east-region", "--format", "csv",
+                  env={"PROBGRAPH_HOME": str(home)})
+    assert res.returncode == 0 and res.stdout == reference_answer, _text(res.stderr)
+
+
+def test_dangling_symlink_in_data(home):
+    link = home / "data" / "gone.ttl"
+    link.symlink_to("nowhere.ttl")
+    res = run_cli("query", "organisations", env={"PROBGRAPH_HOME": str(home)})
+    assert_clean_error(res, 2, contains=(str(link), "symlink to nothing"))
+
+
+def test_fifo_in_data_does_not_hang(home):
+    fifo = home / "data" / "pipe.ttl"
+    os.mkfifo(fifo)
+    res = run_cli("query", "organisations", env={"PROBGRAPH_HOME": str(home)}, timeout=60)
+    assert_clean_error(res, 2, contains=(str(fifo), "not a regular file"))
+
+
+@pytest.fixture
+def full_tmpfs(tmp_path):
+    """A 1 MB tmpfs (root only): a temporary folder with no room for a compile."""
+    mount = tmp_path / "full"
+    mount.mkdir()
+    if os.geteuid() != 0 or not shutil.which("mount"):
+        pytest.skip("mounting a small tmpfs needs root")
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], capture_output=True)
+    if r.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {_text(r.stderr).strip()}")
+    yield mount
+    subprocess.run(["umount", str(mount)], check=True)
+
+
+@pytest.mark.slow
+def test_no_cache_with_a_full_temporary_folder(full_tmpfs):
+    res = run_cli("--no-cache", "query", "organisations", env={"TMPDIR": str(full_tmpfs)}, timeout=300)
+    assert_clean_error(res, 2, preamble="probgraph: compiling", contains=("No space left on device",
+                                                                          str(full_tmpfs)))
+    assert list(full_tmpfs.iterdir()) == []

@@ -92,7 +92,7 @@ def test_a_foreign_store_is_rebuilt(good, tmp_path):
     other.flush()
     del other
     rows = probgraph.select("predecessors", {"org": "north-east-region"})
-    assert any(r["predecessor"] == "pgid:org/northumbria-crc" for r in rows)
+    assert any(r["predecessor"] == "organisation:northumbria-crc" for r in rows)
 
 
 def test_a_damaged_entry_gives_the_cli_full_rows(good):

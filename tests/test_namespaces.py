@@ -16,6 +16,7 @@ from probgraph.namespaces import (
     compact,
     expand,
     sparql_prefixes,
+    turtle_name,
     turtle_prefixes,
 )
 
@@ -42,9 +43,9 @@ def test_compact_uses_the_kind_prefix_and_expand_reverses_it():
 
 def test_compact_names_parse_as_turtle_or_fall_back_to_the_full_iri():
     odd = PGID + "org/a/b"
-    assert compact(odd) == f"<{odd}>"
+    assert compact(odd) == odd and turtle_name(odd) == f"<{odd}>"
     for iri in (PGID + "org/northumbria-crc", PGV + "rating/requires-improvement", odd, PGID + "event/x.y"):
-        text = turtle_prefixes() + f"{compact(iri)} a {compact(iri)} .\n"
+        text = turtle_prefixes() + f"{turtle_name(iri)} a {turtle_name(iri)} .\n"
         (triple,) = [q.triple for q in ox.parse(text.encode(), format=ox.RdfFormat.TURTLE)]
         assert triple.subject.value == iri
 

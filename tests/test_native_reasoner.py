@@ -113,7 +113,7 @@ def test_disjoint_classes_fail_the_compile(tmp_path, reasoner):
     with pytest.raises(UsageError) as info:
         comp.closure_of(per_file, reasoner)
     message = str(info.value)
-    assert "https://example.org/f is both pg:" in message and "owl:disjointWith" in message
+    assert "<https://example.org/f> is both pg:" in message and "owl:disjointWith" in message
     assert "\n" in message and len(message.splitlines()) == 2  # one line and a hint
 
 

@@ -18,7 +18,7 @@ def load(*names) -> Graph:
 
 
 def test_every_pg_term_has_label_and_definition():
-    g = load("probgraph.ttl")
+    g = load("probgraph.ttl", "territory.ttl")
     terms = {s for t in (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty) for s in g.subjects(RDF.type, t)
              if isinstance(s, URIRef) and str(s).startswith(PG)}
     assert len(terms) > 60
@@ -40,7 +40,7 @@ def test_every_pg_term_used_in_data_is_declared(store):
     used = store.query(f"""SELECT DISTINCT ?t WHERE {{
         GRAPH <https://w3id.org/probgraph/graph/asserted> {{ {{ ?s ?t ?o }} UNION {{ ?s a ?t }} }}
         FILTER STRSTARTS(STR(?t), "{PG}") }} ORDER BY ?t""")
-    g = load("probgraph.ttl")
+    g = load("probgraph.ttl", "territory.ttl")
     declared = {str(s) for s in g.subjects(RDF.type, None)}
     missing = [sol["t"].value for sol in used if sol["t"].value not in declared]
     assert not missing

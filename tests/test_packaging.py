@@ -49,3 +49,10 @@ def test_installed_wheel_answers_a_query(wheel, tmp_path):
                           "--format", "csv"], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     assert "Sodexo Justice Services" in res.stdout
+
+
+def test_wheel_carries_the_templates(wheel):
+    names = zipfile.ZipFile(wheel).namelist()
+    shipped = ROOT / "src" / "probgraph" / "templates"
+    for path in sorted(p for p in shipped.rglob("*") if p.is_file()):
+        assert f"probgraph/templates/{path.relative_to(shipped)}" in names

@@ -15,13 +15,16 @@ import probgraph
 QUERIES = Path(__file__).resolve().parent.parent / "queries"
 
 
+ORG_SCOPE = {"scope": "organisation"}
+
+
 def rows(name, params=None, *cols):
     out = probgraph.select(name, params)
     return [tuple(r[c] for c in cols) for r in out] if cols else out
 
 
-def test_predecessors_of_north_east_region_include_both_trusts():
-    got = rows("predecessors", {"org": "north-east-region"}, "predecessor", "successor", "kind", "date")
+def test_organisational_predecessors_of_north_east_region_include_both_trusts():
+    got = rows("predecessors", {"org": "north-east-region", **ORG_SCOPE}, "predecessor", "successor", "kind", "date")
     assert got[:3] == [
         ("organisation:durham-tees-valley-crc", "organisation:north-east-region", "unification", "2021-06-26"),
         ("organisation:northumbria-crc", "organisation:north-east-region", "unification", "2021-06-26"),
@@ -35,7 +38,8 @@ def test_predecessors_of_north_east_region_include_both_trusts():
 
 
 def test_successors_of_durham_tees_valley_trust():
-    got = rows("successors", {"org": "durham-tees-valley-probation-trust"}, "predecessor", "successor", "kind",
+    got = rows("successors", {"org": "durham-tees-valley-probation-trust", **ORG_SCOPE}, "predecessor", "successor",
+               "kind",
                "date", "inferred")
     o = "organisation:"
     assert got == [
@@ -58,7 +62,7 @@ def test_every_2014_trust_has_a_successor_in_june_2014():
 
 
 def test_lineage_inspections_of_northumbria_crc_oldest_first():
-    got = rows("lineage-inspections", {"org": "northumbria-crc"}, "published", "inspection", "rating",
+    got = rows("lineage-inspections", {"org": "northumbria-crc", **ORG_SCOPE}, "published", "inspection", "rating",
                "chiefInspector")
     assert got[:3] == [
         ("2013-11", "inspection:2013-northumbria-probation-trust", "", "Liz Calderbank"),
@@ -71,7 +75,8 @@ def test_lineage_inspections_of_northumbria_crc_oldest_first():
 
 
 def test_rating_history_of_durham_tees_valley_crc():
-    got = rows("rating-history", {"org": "durham-tees-valley-crc"}, "published", "organisation", "rating", "rank")
+    got = rows("rating-history", {"org": "durham-tees-valley-crc", **ORG_SCOPE}, "published", "organisation",
+               "rating", "rank")
     assert got[:2] == [
         ("2019-03", "Durham Tees Valley Community Rehabilitation Company", "Requires improvement", "2"),
         ("2020-04", "Durham Tees Valley Community Rehabilitation Company", "Good", "3"),
@@ -80,7 +85,7 @@ def test_rating_history_of_durham_tees_valley_crc():
 
 
 def test_recurring_concerns_in_the_north_east_lineage():
-    got = rows("recurring-concerns", {"org": "north-east-region"}, "theme", "inspections")
+    got = rows("recurring-concerns", {"org": "north-east-region", **ORG_SCOPE}, "theme", "inspections")
     assert got[:4] == [("risk management", "12"), ("work with victims", "10"),
                        ("risk of harm assessment", "8"), ("information sharing", "7")]
     assert all(int(n) >= 2 for _, n in got)
@@ -133,12 +138,21 @@ def test_caseloads_with_exactness():
 
 
 def test_coverage_of_sunderland():
+    # every level that applied: national bodies (Sunderland is in Northumbria, which is in England), division, CRC;
+    # one row per risk tier (no GROUP_CONCAT: its order is not portable)
     assert rows("coverage", {"place": "sunderland", "date": "2017-06-01"}, "organisation", "riskTier") == [
+        ("organisation:hmpps", ""),
+        ("organisation:nps", "high risk"),
+        ("organisation:nps", "high risk"),
         ("organisation:nps-north-east-division", "high risk"),
+        ("organisation:national-probation-service-2001", ""),
         ("organisation:northumbria-crc", "low risk"),
         ("organisation:northumbria-crc", "medium risk"),
     ]
-    assert rows("coverage", {"place": "Sunderland", "date": "2022"}, "organisation", "kind") == [
+    assert [r[0] for r in rows("coverage", {"place": "Sunderland", "date": "2022"}, "organisation")] == [
+        "organisation:hmpps", "organisation:national-probation-service-2001",
+        *["organisation:probation-service"] * 6, "organisation:north-east-region", "organisation:sunderland-pdu"]
+    assert rows("coverage", {"place": "Sunderland", "date": "2022"}, "organisation", "kind")[-2:] == [
         ("organisation:north-east-region", "Probation Service region"),
         ("organisation:sunderland-pdu", "probation delivery unit")]
 
@@ -172,6 +186,12 @@ def test_rating_tallies_match_the_index():
 def test_latest_pdu_ratings_in_the_north_east():
     got = rows("latest-pdu-ratings", {"region": "north-east-region"}, "pdu", "rating", "inspection")
     assert len(got) == 7
+    # the undated re-inspection is placed by its chief inspector's tenure, after the 2022 report, and flagged
+    assert ("organisation:gateshead-south-tyneside-pdu", "Requires improvement",
+            "inspection:undated-gateshead-south-tyneside-pdu") in got
+    flagged = rows("latest-pdu-ratings", {"region": "north-east-region"}, "pdu", "ordered_by_tenure")
+    assert ("organisation:gateshead-south-tyneside-pdu", "true") in flagged
+    assert ("organisation:sunderland-pdu", "false") in flagged
     assert ("organisation:sunderland-pdu", "Requires improvement", "inspection:2025-sunderland-pdu") in got
     assert ("organisation:county-durham-darlington-pdu", "Inadequate",
             "inspection:2025-county-durham-darlington-pdu") in got

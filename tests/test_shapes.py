@@ -54,7 +54,9 @@ def entries(kind: str) -> list:
 
 def checked_shapes() -> set[str]:
     """Named node shapes that have constraints and a target (the *Concept helpers have no target)."""
-    g = Graph().parse(SHAPES_FILE, format="turtle")
+    g = Graph()
+    for f in sorted(SHAPES_FILE.parent.glob("*.ttl")):  # probgraph-shapes.ttl and territory-shapes.ttl
+        g.parse(f, format="turtle")
     names = set()
     for s in g.subjects(RDF.type, URIRef(SH + "NodeShape")):
         if not isinstance(s, URIRef):

@@ -8,11 +8,14 @@ imports only pyoxigraph.
 from __future__ import annotations
 
 TYPE_CHECKING = False  # not `from typing import ...`: typing alone costs a warm query milliseconds
+from .bounded import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT  # noqa: E402 - light: os, select, signal
+
 if TYPE_CHECKING:  # the heavy modules load only when a function needs them
     from collections.abc import Iterator
 
     import pyoxigraph as ox
 
+    from . import queries
     from .compile import Compiled
     from .validation import Report
 
@@ -26,8 +29,8 @@ def __getattr__(name: str) -> str:
         return ontology_version()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-__all__ = ["__version__", "compile_graph", "export", "lineage", "load", "run_query", "select", "show",
-           "validate", "write_output"]
+__all__ = ["__version__", "build_site", "compile_graph", "export", "lineage", "load", "query_output", "run_query",
+           "select", "serve", "show", "validate", "write_output"]
 
 
 def compile_graph(rebuild: bool = False, use_cache: bool = True, reasoner: str | None = None) -> Compiled:
@@ -53,13 +56,7 @@ def run_query(name: str | None = None, *, file: str | None = None, sparql: str |
     """
     from . import queries
 
-    if sum(x is not None for x in (name, file, sparql)) != 1:
-        from .errors import UsageError
-
-        raise UsageError("give exactly one of: a stored query name, --file, --sparql")
-    q = queries.get(name) if name else queries.from_file(file) if file else queries.from_text(sparql)
-    if not name:  # stored queries ship with the package and are checked by the tests
-        queries.check_safe(q)
+    q = _given_query(name, file, sparql)
     if endpoint:
         from . import remote
 
@@ -76,6 +73,61 @@ def run_query(name: str | None = None, *, file: str | None = None, sparql: str |
     store = open_store(use_cache=use_cache)
     text = queries.bind(q, params or {}, queries.selector(store))
     return queries.run_local(store, text, q.source)
+
+
+def _given_query(name: str | None, file: str | None, sparql: str | None) -> queries.StoredQuery:
+    """The stored query, query file or query text asked for, checked before any parser reads it."""
+    from . import queries
+
+    if sum(x is not None for x in (name, file, sparql)) != 1:
+        from .errors import UsageError
+
+        raise UsageError("give exactly one of: a stored query name, --file, --sparql")
+    q = queries.get(name) if name else queries.from_file(file) if file else queries.from_text(sparql)
+    queries.check_nesting(q)
+    if not name:  # stored queries ship with the package and are checked by the tests
+        queries.check_safe(q)
+    return q
+
+
+def query_output(name: str | None = None, *, file: str | None = None, sparql: str | None = None,
+                 params: dict[str, str] | None = None, fmt: str | None = None, human: bool = False,
+                 endpoint: str | None = None, use_cache: bool = True, timeout: float = DEFAULT_TIMEOUT,
+                 memory_mb: int | None = DEFAULT_MEMORY_MB, default_graph: str | None = None) -> bytes:
+    """A query's whole answer rendered in `fmt` (see output.write_result), or one error.
+
+    On the embedded graph the query (name lookups included) runs in a child process that is stopped
+    after `timeout` seconds, on Ctrl-C, or when it needs more than `memory_mb` of address space
+    (bounded.py); the engine itself cannot be interrupted.
+    """
+    from .output import render
+
+    if endpoint:
+        return render(run_query(name, file=file, sparql=sparql, params=params, endpoint=endpoint,
+                                timeout=timeout, default_graph=default_graph), fmt, human)
+    if default_graph is not None:
+        from .errors import UsageError
+
+        raise UsageError("--default-graph applies only with --endpoint")
+    from . import queries
+    from .bounded import run_bounded
+    from .store import StoreUnreadable, current_entry, open_entry
+
+    q = _given_query(name, file, sparql)
+
+    def work(entry) -> bytes:
+        store = open_entry(entry)
+        text = queries.bind(q, params or {}, queries.selector(store))
+        return render(queries.run_local(store, text, q.source), fmt, human)
+
+    entry = current_entry(use_cache)  # compiling, if needed, is not part of the query's time
+    try:
+        return run_bounded(lambda: work(entry), timeout, memory_mb, kinds=(StoreUnreadable,))
+    except StoreUnreadable:  # a damaged entry: rebuild it here, then run again
+        from .compile import compiled
+
+        entry = compiled(use_cache=use_cache, rebuild=True)
+        return run_bounded(lambda: work(entry), timeout, memory_mb)
 
 
 def _syntax_check(text: str, source: str) -> None:
@@ -107,12 +159,34 @@ def export(fmt: str = "turtle", inferred: bool = False, use_cache: bool = True) 
     return export_bytes(fmt, inferred=inferred, use_cache=use_cache)
 
 
-def lineage(org: str, fmt: str = "text", use_cache: bool = True) -> str:
-    """The predecessors and successors of an organisation as indented text, Mermaid or Graphviz DOT."""
+def lineage(org: str, fmt: str = "text", use_cache: bool = True, scope: str = "territory") -> str:
+    """The predecessors and successors of an organisation as indented text, Mermaid or Graphviz DOT.
+
+    scope="territory" follows the areas that passed; scope="organisation" follows who succeeded whom.
+    """
     from .store import open_store
     from .succession import render_lineage
 
-    return render_lineage(open_store(use_cache=use_cache), org, fmt)
+    return render_lineage(open_store(use_cache=use_cache), org, fmt, scope)
+
+
+def build_site(out_dir: str, use_cache: bool = True) -> int:
+    """Write the static site of the whole record into out_dir (atomically); return the number of pages."""
+    from .outfile import write_tree
+    from .site import build_site as files_of
+    from .store import open_store
+
+    files = files_of(open_store(use_cache=use_cache))
+    write_tree(out_dir, files)
+    return sum(name.endswith(".html") for name in files)
+
+
+def serve(host: str = "127.0.0.1", port: int = 7878, timeout: float = 30.0, workers: int = 2,
+          use_cache: bool = True) -> None:
+    """Serve the graph read-only over the SPARQL 1.1 Protocol, with the site's pages, until interrupted."""
+    from .server import serve as run_server
+
+    run_server(host, port, timeout=timeout, workers=workers, use_cache=use_cache)
 
 
 def show(entity: str, use_cache: bool = True) -> str:

@@ -17,8 +17,6 @@ import time
 
 import pyoxigraph as ox
 
-from . import __version__
-
 CACHE_FORMAT = "2"
 REASONERS = ("native", "owlrl")
 ASSERTED_GRAPH = ox.NamedNode("https://w3id.org/probgraph/graph/asserted")
@@ -111,6 +109,8 @@ def checked_meta(folder: str) -> dict:
         raise DamagedCache("meta.json") from exc
     if any(type(meta.get(k)) is not kind for k, kind in META_FIELDS.items()):
         raise DamagedCache("meta.json")
+    from . import __version__  # read from the ontology when asked for, so not at import
+
     if meta["format"] != CACHE_FORMAT or meta["version"] != __version__ \
             or meta["key"] != os.path.basename(os.path.normpath(folder)):
         raise DamagedCache("meta.json")
@@ -162,6 +162,8 @@ def default_reasoner() -> str:
 
 def key_header(reasoner: str) -> bytes:
     """What every key and fingerprint starts from: the package version, the cache format, the reasoner."""
+    from . import __version__
+
     return f"probgraph {__version__} cache {CACHE_FORMAT} reasoner {reasoner}\n".encode()
 
 
@@ -192,7 +194,11 @@ def _walk(root: str) -> list[tuple[str, os.stat_result]]:
             if e.is_dir():
                 pending.append(child)
             elif e.name.endswith(_INPUT_SUFFIXES):
-                found.append((child, e.stat()))
+                try:
+                    st = e.stat()
+                except OSError:  # a dangling symlink: it changes the fingerprint, and resources refuses it
+                    st = e.stat(follow_symlinks=False)
+                found.append((child, st))
     return sorted(found, key=lambda item: item[0])
 
 

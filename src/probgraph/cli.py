@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import sys
 
-from .errors import EXIT_OK, EXIT_USAGE, ProbgraphError, UsageError, first_line
+from .errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, ProbgraphError, UsageError, printable, shown
 
 EPILOG = """exit codes:
   0  success
   1  validation found violations (or warnings, with --strict)
   2  bad usage or unreadable input (file:line:col in the message)
   3  a remote endpoint failed (refused, timed out, HTTP error, rejected query)
+  130  interrupted (Ctrl-C)
 
 examples:
   probgraph queries
@@ -23,6 +24,9 @@ examples:
   probgraph lineage northumbria-probation-trust
   probgraph validate my-entry.ttl
   probgraph export --format turtle -o probgraph.ttl
+  probgraph lineage north-east-region --format svg > lineage.svg
+  probgraph site -o site
+  probgraph serve --port 7878
 """
 
 
@@ -32,8 +36,20 @@ OUTPUT_HELP = ("write to FILE instead of standard output: a regular file is repl
 
 
 def _fail(exc: ProbgraphError) -> int:
-    print(f"probgraph: error: {exc}", file=sys.stderr)
+    lines = [printable(line) for line in str(exc).splitlines()]  # no raw escape sequences reach the terminal
+    print("probgraph: error: " + "\n".join(lines), file=sys.stderr)
     return exc.exit_code
+
+
+def _utf8(value: str | None, what: str) -> str | None:
+    """An argument as text; one that holds bytes which are not UTF-8 is refused (they cannot be looked up)."""
+    if value is not None:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise UsageError(f"{what} {shown(value)} is not valid UTF-8 text",
+                             "check the terminal's encoding, or type the name again") from None
+    return value
 
 
 def _seconds(text: str) -> float:
@@ -50,17 +66,33 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _megabytes(text: str) -> int:
+    """A whole number of megabytes, at least 256 (argparse type)."""
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of MB") from None
+    if not 256 <= value <= 1 << 24:
+        raise argparse.ArgumentTypeError(f"{text!r}: give between 256 and {1 << 24} MB")
+    return value
+
+
 def _params(pairs: list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for pair in pairs:
+        _utf8(pair, "-p")
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise UsageError(f"-p {pair!r} is not NAME=VALUE", "e.g. -p org=northumbria-crc")
+            raise UsageError(f"-p {shown(pair)} is not NAME=VALUE", "e.g. -p org=northumbria-crc")
         if key in out:
-            raise UsageError(f"parameter {key!r} given twice")
+            raise UsageError(f"parameter {shown(key)} given twice")
         out[key] = value
     return out
 
+
+from .bounded import DEFAULT_MEMORY_MB  # noqa: E402 - light: os, select, signal
 
 QUERY_FORMATS = ("table", "csv", "tsv", "json", "xml", "turtle", "ntriples")
 
@@ -72,6 +104,7 @@ class _Args:
         self.command, self.name, self.param, self.format = "query", name, params, fmt
         self.file = self.sparql = self.endpoint = self.output = self.default_graph = None
         self.timeout, self.no_cache = 30.0, False
+        self.output, self.memory = None, DEFAULT_MEMORY_MB
 
 
 def fast_query_args(argv: list[str]) -> _Args | None:
@@ -108,6 +141,7 @@ def build_parser():  # -> argparse.ArgumentParser
     import argparse
 
     from . import __version__
+    from .bounded import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 
     class _Parser(argparse.ArgumentParser):
         def error(self, message: str) -> None:  # one line and exit 2, as for every other bad input
@@ -142,7 +176,10 @@ def build_parser():  # -> argparse.ArgumentParser
     q.add_argument("--format", choices=QUERY_FORMATS,
                    help="output format (default: table on a terminal, csv when piped; turtle for CONSTRUCT)")
     q.add_argument("--endpoint", help="run on this SPARQL endpoint instead of the embedded graph")
-    q.add_argument("--timeout", type=_seconds, default=30.0, help="seconds to wait for an endpoint (default 30)")
+    q.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT,
+                   help="seconds the query may take, on the embedded graph or at the endpoint (default 30)")
+    q.add_argument("--memory", type=_megabytes, default=DEFAULT_MEMORY_MB, metavar="MB",
+                   help=f"memory a query on the embedded graph may use, in MB (default {DEFAULT_MEMORY_MB})")
     q.add_argument("--default-graph", metavar="IRI",
                    help="with --endpoint: answer from this graph of the store (default-graph-uri)")
     q.add_argument("-o", "--output", metavar="FILE", help=OUTPUT_HELP)
@@ -169,8 +206,20 @@ def build_parser():  # -> argparse.ArgumentParser
 
     ln = sub.add_parser("lineage", help="an organisation's predecessors and successors with dates")
     ln.add_argument("org", metavar="ORG", help="slug, label or IRI")
-    ln.add_argument("--format", choices=["text", "mermaid", "dot"], default="text",
-                    help="indented text, a Mermaid flowchart, or Graphviz DOT (dot -Tsvg makes an SVG)")
+    ln.add_argument("--format", choices=["text", "mermaid", "dot", "svg"], default="text",
+                    help="indented text, a Mermaid flowchart, Graphviz DOT, or a timeline picture (SVG)")
+    ln.add_argument("--scope", choices=["territory", "organisation"], default="territory",
+                    help="follow the areas that passed (default) or who succeeded whom")
+
+    st = sub.add_parser("site", help="write a static website of the record (a page per entity, with search)")
+    st.add_argument("-o", "--output", required=True, metavar="DIR",
+                    help="the folder to write (new, empty, or one an earlier `probgraph site` wrote)")
+
+    sv = sub.add_parser("serve", help="a read-only SPARQL endpoint (/sparql), stored queries and the site's pages")
+    sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, loopback only)")
+    sv.add_argument("--port", type=int, default=7878, help="port (default 7878; 0 picks a free one)")
+    sv.add_argument("--timeout", type=_seconds, default=30.0, help="seconds a query may run (default 30)")
+    sv.add_argument("--workers", type=int, default=2, help="query processes (default 2)")
 
     s = sub.add_parser("show", help="everything about one entity, with its sources")
     s.add_argument("entity", metavar="ENTITY", help="slug (org/x or x), label or IRI")
@@ -191,11 +240,11 @@ def _notice(message: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from . import cache
-
-    cache.notice = _notice
     argv = sys.argv[1:] if argv is None else argv
     try:
+        from . import cache  # reads the version from the ontology, so a bad PROBGRAPH_HOME fails here
+
+        cache.notice = _notice
         args = fast_query_args(argv)
         if args is None:
             parser = build_parser()
@@ -207,8 +256,8 @@ def main(argv: list[str] | None = None) -> int:
     except ProbgraphError as exc:
         return _fail(exc)
     except KeyboardInterrupt:
-        print("probgraph: interrupted", file=sys.stderr)
-        return 130
+        print("probgraph: error: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
     except MemoryError:
@@ -226,6 +275,9 @@ def _dispatch(args) -> int:  # an argparse.Namespace or _Args
 
     use_cache = not args.no_cache
     cmd = args.command
+    for attr, what in (("name", "query name"), ("sparql", "--sparql"), ("entity", "name"), ("org", "name"),
+                       ("endpoint", "--endpoint"), ("graph", "--graph")):
+        _utf8(getattr(args, attr, None), what)
     if cmd == "queries":
         from .queries import stored_queries
 
@@ -240,25 +292,18 @@ def _dispatch(args) -> int:  # an argparse.Namespace or _Args
         _write("\n".join(lines).encode("utf-8"))
         return EXIT_OK
     if cmd == "query":
-        import io
-
         from .outfile import write_output
-        from .output import write_result
 
         given = [x for x in (args.name, args.file, args.sparql) if x is not None]
         if len(given) != 1:
             raise UsageError("give exactly one of: a stored query NAME, --file FILE, --sparql TEXT",
                              "see: probgraph queries")
-        result = api.run_query(args.name, file=args.file, sparql=args.sparql, params=_params(args.param),
-                               endpoint=args.endpoint, use_cache=use_cache, timeout=args.timeout,
-                               default_graph=args.default_graph)
-        buffer = io.BytesIO()  # the whole answer first: an error while it is computed leaves no short output
         human = args.output in (None, "-") and sys.stdout is not None and sys.stdout.isatty()
-        try:
-            write_result(result, args.format, buffer, human=human)
-        except (OSError, RuntimeError, ValueError, SyntaxError) as exc:
-            raise UsageError(f"the query failed while running: {first_line(exc)[:300]}") from None
-        write_output(args.output, buffer.getvalue())
+        data = api.query_output(args.name, file=args.file, sparql=args.sparql, params=_params(args.param),
+                                fmt=args.format, human=human, endpoint=args.endpoint, use_cache=use_cache,
+                                timeout=args.timeout, memory_mb=args.memory,
+                                default_graph=args.default_graph)
+        write_output(args.output, data)
         return EXIT_OK
     if cmd == "export":
         from .outfile import write_output
@@ -278,7 +323,16 @@ def _dispatch(args) -> int:  # an argparse.Namespace or _Args
               file=sys.stderr)
         return EXIT_OK
     if cmd == "lineage":
-        _write(api.lineage(args.org, args.format, use_cache=use_cache).encode("utf-8"))
+        _write(api.lineage(args.org, args.format, use_cache=use_cache, scope=args.scope).encode("utf-8"))
+        return EXIT_OK
+    if cmd == "site":
+        pages = api.build_site(args.output, use_cache=use_cache)
+        print(f"wrote {pages} pages to {args.output} (open {args.output}/index.html)", file=sys.stderr)
+        return EXIT_OK
+    if cmd == "serve":
+        if not 0 <= args.port <= 65535 or args.workers < 1:
+            raise UsageError("--port must be 0 to 65535 and --workers at least 1")
+        api.serve(args.host, args.port, timeout=args.timeout, workers=args.workers, use_cache=use_cache)
         return EXIT_OK
     if cmd == "show":
         _write(api.show(args.entity, use_cache=use_cache).encode("utf-8"))

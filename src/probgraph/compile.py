@@ -34,7 +34,7 @@ from .cache import (
     default_reasoner,
     key_header,
 )
-from .errors import UsageError
+from .errors import UsageError, first_line
 
 __all__ = ["ASSERTED_GRAPH", "Compiled", "DamagedCache", "build", "cache_key", "cache_root", "cached_bytes",
            "canonical_lines", "canonical_triples", "clear_cache", "compiled", "key_inputs"]
@@ -113,7 +113,13 @@ def compiled(use_cache: bool = True, rebuild: bool = False, reasoner: str | None
     atexit.register(shutil.rmtree, tmp, True)
     key = cache_key(key_inputs(reasoner), reasoner)
     (tmp / key).mkdir()  # an entry is named by its key, which meta.json must match
-    build(tmp / key, files, key, reasoner)
+    try:
+        build(tmp / key, files, key, reasoner)
+    except OSError as exc:  # a full disk, most often: say so rather than answer nothing
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise UsageError(f"cannot compile the graph in the temporary folder {tmp.parent} "
+                         f"({first_line(exc.strerror or exc)})",
+                         "free some disk space there, or set TMPDIR to a folder with room (about 10 MB)") from None
     return Compiled(tmp / key)
 
 

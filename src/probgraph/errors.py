@@ -1,7 +1,8 @@
 """Error kinds and the exit codes the CLI maps them to.
 
 The codes are a contract (README, `probgraph --help`): 0 success, 1 the data is invalid,
-2 bad usage or unreadable input, 3 a remote endpoint failed.
+2 bad usage or unreadable input (or a local query over its time or memory limit), 3 a remote
+endpoint failed, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
 EXIT_REMOTE = 3
+EXIT_INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as shells report it
 
 
 def first_line(text: object, default: str | None = None) -> str:
@@ -21,6 +23,34 @@ def first_line(text: object, default: str | None = None) -> str:
         if line.strip():
             return line.strip()
     return default if default is not None else type(text).__name__
+
+
+# what must not reach a terminal raw: C0/C1 controls (escape sequences), bidi overrides, and the
+# surrogates Python uses for bytes that are not UTF-8 (shown as the byte, \xff)
+_UNPRINTABLE = "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+MAX_SHOWN = 200
+
+
+def printable(text: str) -> str:
+    """Text safe to print on a terminal: unprintable characters as \\xNN or \\uNNNN escapes."""
+    import re  # only when a message is printed: `re` costs a warm query milliseconds
+
+    def escape(m) -> str:
+        o = ord(m.group())
+        if 0xDC80 <= o <= 0xDCFF:
+            return f"\\x{o - 0xDC00:02x}"
+        return f"\\x{o:02x}" if o < 0x100 else f"\\u{o:04x}"
+    return re.sub(_UNPRINTABLE, escape, text)
+
+
+def cut(text: str, limit: int = MAX_SHOWN) -> str:
+    """A long value cut for a message, saying how long it was."""
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
+
+
+def shown(value: str, limit: int = MAX_SHOWN) -> str:
+    """A value someone typed or wrote, quoted for a message: escaped and cut."""
+    return "'" + printable(cut(value, limit)) + "'"
 
 
 class ProbgraphError(Exception):

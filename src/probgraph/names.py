@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 
 import pyoxigraph as ox
 
-from .errors import UsageError
+from .errors import UsageError, shown
 from .namespaces import PG, PGID, PREFIXES, compact, expand
 
 _SKOS = PREFIXES["skos"]
@@ -25,6 +25,8 @@ ENTITY_KINDS = {
     "rating": (_SKOS + "Concept", "rating"),
     "entity": (None, None),
 }
+# how a lineage query links bodies: by the areas that passed (default) or by who succeeded whom
+SCOPES = ("territory", "organisation")
 _DATE = r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"  # compiled only when a date is given
 
 Select = Callable[[str], Iterable[tuple]]
@@ -72,14 +74,24 @@ def resolve(kind: str, value: str, select: Select, param: str = "value") -> ox.N
         v = value.strip()
         import re
 
-        if not re.match(_DATE, v):
-            raise UsageError(f"parameter {param}: {value!r} is not a date",
+        from .literals import XSD, problem
+
+        impossible = len(v) == 10 and re.match(_DATE, v) and problem(v, XSD + "date")
+        if not re.match(_DATE, v) or impossible:
+            why = f": {impossible}" if impossible else ""
+            raise UsageError(f"parameter {param}: {shown(value)} is not a date{why}",
                              "write YYYY, YYYY-MM or YYYY-MM-DD, e.g. 2017-06-01")
         return ox.Literal(v)
     if kind == "text":
         return ox.Literal(value)
+    if kind == "scope":
+        v = value.strip().casefold()
+        if v not in SCOPES:
+            raise UsageError(f"parameter {param}: {value!r} is not a scope",
+                             "write territory (the default) or organisation")
+        return ox.Literal(v)
     if kind not in ENTITY_KINDS:
-        raise UsageError(f"parameter {param}: unknown kind {kind!r} in the query header")
+        raise UsageError(f"parameter {param}: unknown kind {shown(kind)} in the query header")
     _, prefix = ENTITY_KINDS[kind]
     wanted = value.strip()
     tries = []
@@ -113,9 +125,9 @@ def resolve(kind: str, value: str, select: Select, param: str = "value") -> ox.N
         return ox.NamedNode(by_label[0])
     if len(by_label) > 1:
         listed = ", ".join(compact(i) for i in by_label)
-        raise UsageError(f"parameter {param}: {value!r} names more than one {kind}: {listed}",
+        raise UsageError(f"parameter {param}: {shown(value)} names more than one {kind}: {listed}",
                          "use one of those names instead")
-    raise UsageError(f"parameter {param}: no {kind} called {value!r}", suggest(value, rows, kind))
+    raise UsageError(f"parameter {param}: no {kind} called {shown(value)}", suggest(value, rows, kind))
 
 
 def short_name(iri: str) -> str:

@@ -51,6 +51,7 @@ INSTANCE_FOLDERS = {
     "tenure": "tenure",
     "place": "place",
     "event": "event",
+    "part": "part",  # territorial parts of succession events
     "ownership": "ownership",
     "caseload": "caseload",
     "initiative": "initiative",
@@ -84,13 +85,19 @@ def prefix_for_folder(folder: str) -> str | None:
 
 
 def compact(iri: str) -> str:
-    """The prefixed name files and the CLI use for an IRI; the IRI in <> when no prefix fits."""
+    """The prefixed name files and the CLI use for an IRI; the IRI itself when no prefix fits."""
     for prefix, ns in _BY_LENGTH:
         if iri.startswith(ns):
             local = iri[len(ns):]
             if local == "" or _PLAIN_LOCAL.match(local):
                 return f"{prefix}:{local}"
-    return f"<{iri}>"
+    return iri
+
+
+def turtle_name(iri: str) -> str:
+    """The name to write in Turtle or SPARQL: the prefixed name, or the IRI in <>."""
+    name = compact(iri)
+    return f"<{iri}>" if name == iri else name
 
 
 def expand(name: str) -> str | None:

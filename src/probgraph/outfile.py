@@ -187,3 +187,57 @@ def _atomic(target: str, shown: str, st: os.stat_result | None) -> Iterator[Bina
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+SITE_MARK = ".probgraph-site"
+
+
+def write_tree(path: str | os.PathLike[str], files: dict[str, bytes]) -> None:
+    """Write a folder of files so that it is either wholly the new one or left as it was.
+
+    The files go into a temporary folder beside the target, which then takes the target's place. An
+    existing target is replaced only if it is empty or a folder this function wrote (it holds
+    SITE_MARK), so a mistyped -o never wipes someone's own folder.
+    """
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    if not str(path):
+        raise UsageError("-o needs a folder name")
+    target = Path(path)
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise UsageError(f"{target}: {parent} does not exist", "write into an existing folder")
+    if target.exists() and not target.is_dir():
+        raise UsageError(f"{target}: is a file, not a folder", "give a folder name for -o")
+    if target.is_dir() and any(target.iterdir()) and not (target / SITE_MARK).exists():
+        raise UsageError(f"{target}: is a folder probgraph did not write",
+                         "give a new or empty folder, or one an earlier `probgraph site` wrote")
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=parent))
+    except OSError as exc:
+        raise UsageError(f"{target}: cannot write ({exc.strerror})", "choose a folder you can write to") from None
+    old = None
+    try:
+        for name, data in sorted({**files, SITE_MARK: b"written by probgraph site\n"}.items()):
+            dest = tmp / name
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes the folder private; give it the usual mode
+        if target.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=parent))
+            os.replace(target, old / "site")
+        os.replace(tmp, target)
+    except BaseException as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None and not target.exists():
+            os.replace(old / "site", target)
+        if isinstance(exc, OSError):
+            raise UsageError(f"{target}: cannot write ({exc.strerror})") from None
+        raise
+    finally:
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 
-from .errors import UsageError
+from .errors import UsageError, first_line, printable
 from .namespaces import PREFIXES, compact
 
 TYPE_CHECKING = False  # typing and compile.py are not imported on the warm path
@@ -50,7 +50,7 @@ def rows_of(solutions: ox.QuerySolutions) -> tuple[list[str], list[tuple]]:
 
 def table(names: list[str], rows: list[tuple], width: int | None = None) -> str:
     """A plain-text table whose columns shrink to fit the terminal."""
-    texts = [[cell(t) for t in row] for row in rows]
+    texts = [[printable(cell(t)) for t in row] for row in rows]  # a label's escape sequences stay text
     widths = [max([len(n)] + [len(r[i]) for r in texts]) for i, n in enumerate(names)]
     if not width:
         import shutil
@@ -127,6 +127,9 @@ def write_result(result: ox.QuerySolutions | ox.QueryBoolean | Iterable[ox.Tripl
         out.write(result.serialize(format=SELECT_FORMATS[fmt]))
         return
     if isinstance(result, ox.QueryBoolean):
+        if fmt in GRAPH_FORMATS and fmt != "xml":
+            raise UsageError(f"--format {fmt} does not apply to ASK results (a yes or no, not a graph)",
+                             "use table, csv, tsv, json or xml")
         if fmt in ("json", "xml"):
             out.write(result.serialize(format=SELECT_FORMATS[fmt]))
         else:
@@ -141,3 +144,16 @@ def write_result(result: ox.QuerySolutions | ox.QueryBoolean | Iterable[ox.Tripl
     triples = stable_triples(triples)  # blank nodes made by CONSTRUCT get stable labels
     prefixes = PREFIXES if fmt == "turtle" else None
     out.write(ox.serialize(triples, format=GRAPH_FORMATS[fmt], prefixes=prefixes) or b"")
+
+
+def render(result: ox.QuerySolutions | ox.QueryBoolean | Iterable[ox.Triple], fmt: str | None,
+           human: bool = False) -> bytes:
+    """The whole result as bytes, so that a failure while it is computed leaves no short output."""
+    import io
+
+    buffer = io.BytesIO()
+    try:
+        write_result(result, fmt, buffer, human=human)
+    except (OSError, RuntimeError, ValueError, SyntaxError) as exc:
+        raise UsageError(f"the query failed while running: {first_line(exc)[:300]}") from None
+    return buffer.getvalue()

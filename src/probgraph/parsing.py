@@ -6,6 +6,8 @@ read with it first; rdflib graphs are built from its triples only where rdflib i
 
 from __future__ import annotations
 
+import re
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,11 +26,18 @@ def read_turtle(path: Path | str) -> list[ox.Triple]:
     """Parse one Turtle file; raise InputSyntaxError (exit 2) with file:line:col on any problem."""
     path = Path(path)
     shown = str(path)
-    if not path.exists():
-        raise UsageError(f"{shown}: no such file", "check the path")
-    if path.is_dir():
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise UsageError(f"{shown}: no such file", "check the path") from None
+    except PermissionError:
+        raise UsageError(f"{shown}: permission denied (a folder on its path cannot be searched)",
+                         "make the folders searchable (chmod a+x)") from None
+    except OSError as exc:
+        raise UsageError(f"{shown}: cannot read ({exc.strerror})") from None
+    if stat.S_ISDIR(mode):
         raise UsageError(f"{shown}: is a directory, not a Turtle file", "name the .ttl files inside it")
-    if not path.is_file():
+    if not stat.S_ISREG(mode):
         raise UsageError(f"{shown}: not a regular file", "give a Turtle file")
     try:
         with path.open("rb") as fh:
@@ -62,13 +71,45 @@ def parse_turtle_bytes(data: bytes, shown: str) -> list[ox.Triple]:
         if ": " in problem and problem.startswith("Parser error"):
             problem = problem.split(": ", 1)[1]
         raise InputSyntaxError(shown, exc.lineno, exc.offset, f"Turtle syntax error: {problem}",
-                               "fix the Turtle at that position (see docs/data-conventions.md)") from None
+                               _slash_hint(data, exc.lineno, exc.offset)
+                               or "fix the Turtle at that position (see docs/data-conventions.md)") from None
+
+
+_SLASHED = re.compile(r"([A-Za-z][\w-]*):([\w-]+)/([\w.-]*[\w-])")
+
+
+def _slash_hint(data: bytes, line: int | None, column: int | None) -> str:
+    """For `pgid:inspection/2019-x` (a '/' in a prefixed name): the name to write instead."""
+    if not line or not column:
+        return ""
+    from .namespaces import PREFIXES, compact
+
+    text = data.decode("utf-8", errors="replace").splitlines()
+    if line > len(text):
+        return ""
+    for m in _SLASHED.finditer(text[line - 1]):
+        if m.start() < column <= m.end() + 1 and m.group(1) in PREFIXES:
+            iri = PREFIXES[m.group(1)] + f"{m.group(2)}/{m.group(3)}"
+            name = compact(iri)
+            if name != iri:
+                prefix = name.split(":", 1)[0]
+                return (f"a prefixed name cannot hold '/': write {name} "
+                        f"(declare @prefix {prefix}: <{PREFIXES[prefix]}> .)")
+            return f"a prefixed name cannot hold '/': write <{iri}>"
+    return ""
 
 
 def to_rdflib(triples: Iterable[ox.Triple], graph: rdflib.Graph | None = None) -> rdflib.Graph:
     """Copy pyoxigraph triples into an rdflib Graph (for owlrl and pySHACL)."""
+    import logging
+    import warnings
+
     from rdflib import BNode, Graph, Literal, URIRef
 
+    # an ill-typed literal ("2019-02-30"^^xsd:date) is reported by validation; rdflib would log a traceback
+    # and warn on stderr when it serialises one
+    logging.getLogger("rdflib.term").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", "Serializing weird numerical", UserWarning)
     g = graph if graph is not None else Graph()
 
     def conv(term):

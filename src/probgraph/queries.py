@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 import pyoxigraph as ox
 
 from . import resources
-from .errors import InputSyntaxError, UsageError, first_line
+from .errors import InputSyntaxError, UsageError, first_line, shown
 from .names import resolve
 
 # `re` is imported only off the warm path (a stored query with parameters is parsed without it)
@@ -100,7 +100,7 @@ def get(name: str) -> StoredQuery:
         return queries[name]
     close = difflib.get_close_matches(name, list(queries), n=3, cutoff=0.5)
     hint = f"did you mean {', '.join(close)}?" if close else "list them with: probgraph queries"
-    raise UsageError(f"no stored query called {name!r}", hint)
+    raise UsageError(f"no stored query called {shown(name)}", hint)
 
 
 def from_file(path: str) -> StoredQuery:
@@ -108,9 +108,9 @@ def from_file(path: str) -> StoredQuery:
     from pathlib import Path
 
     p = Path(path)
-    if p.is_dir():
-        raise UsageError(f"{path}: is a directory, not a query file")
     try:
+        if p.is_dir():
+            raise UsageError(f"{path}: is a directory, not a query file")
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise UsageError(f"{path}: no such file") from None
@@ -132,7 +132,7 @@ def bind(query: StoredQuery, values: dict[str, str], select: Callable[[str], Ite
     for key in values:
         if key not in declared:
             known = ", ".join(declared) or "none"
-            raise UsageError(f"query {query.name} has no parameter {key!r} (its parameters: {known})")
+            raise UsageError(f"query {query.name} has no parameter {shown(key)} (its parameters: {known})")
     missing = [p.name for p in query.params if not p.optional and p.name not in values]
     if missing:
         raise UsageError(f"query {query.name} needs parameter(s): {', '.join(missing)}",
@@ -140,7 +140,7 @@ def bind(query: StoredQuery, values: dict[str, str], select: Callable[[str], Ite
     blocks = []
     for name, raw in values.items():
         if not (name.isascii() and name.isidentifier()):
-            raise UsageError(f"bad parameter name {name!r}")
+            raise UsageError(f"bad parameter name {shown(name)}")
         term = resolve(declared[name].kind, raw, select, param=name)
         blocks.append(binding(name, term))
     if not blocks:
@@ -168,30 +168,96 @@ def built(term: ox.NamedNode | ox.Literal) -> str:
     return f"STR({text})"
 
 
+def _tokens(text: str):
+    """(kind, text, end offset, bracket depth) of SPARQL's words and brackets.
+
+    Strings, IRIs, variables, prefixed names and comments are skipped whole, so a "WHERE {" or a
+    bracket inside one of them is not taken for query structure. Written without `re`, which would
+    cost a warm query more than this loop does.
+    """
+    i, n, depth = 0, len(text), 0
+    while i < n:
+        ch = text[i]
+        if ch == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+        elif ch in "\"'":
+            quote = ch * 3 if text.startswith(ch * 3, i) else ch
+            j = i + len(quote)
+            while j < n:
+                if text[j] == "\\":
+                    j += 2
+                elif text.startswith(quote, j):
+                    j += len(quote)
+                    break
+                elif len(quote) == 1 and text[j] in "\r\n":
+                    break
+                else:
+                    j += 1
+            i = j
+        elif ch == "<":
+            j = i + 1
+            while j < n and text[j] > " " and text[j] not in '<>"{}|^`\\':
+                j += 1
+            i = j + 1 if j < n and text[j] == ">" else i + 1  # an IRI, or the operator <
+        elif ch in "?$:" or ch.isalpha():
+            j = i + 1
+            while j < n and (text[j].isalnum() or text[j] in "_-.\u00b7"):
+                j += 1
+            if ch in "?$:" or (j < n and text[j] == ":"):  # a variable or a prefixed name such as ex:WHERE
+                while j < n and not text[j].isspace() and text[j] not in "(){}[],;":
+                    j += 1
+            else:
+                yield "word", text[i:j], j, depth
+            i = j
+        elif ch in "({[":
+            yield "open", ch, i + 1, depth
+            depth += 1
+            i += 1
+        elif ch in ")}]":
+            depth -= 1
+            yield "close", ch, i + 1, depth
+            i += 1
+        else:
+            i += 1
+
+
 def _find_where(text: str) -> int | None:
-    """Offset just after the first 'WHERE {' that is not inside a comment line."""
-    offset = 0
-    for line in text.splitlines(keepends=True):
-        if not line.lstrip().startswith("#"):
-            end = _where_brace(line)
-            if end is not None:
-                return offset + end
-        offset += len(line)
+    """Offset just after the '{' that opens the query's own WHERE group (not a sub-query's).
+
+    Found on the query's tokens, so a 'WHERE {' in a string, an IRI or a comment does not count;
+    an ASK or SELECT without the optional WHERE keyword binds in its first group.
+    """
+    form = None
+    after_where = False
+    for kind, tok, end, depth in _tokens(text):
+        if depth != 0:
+            continue
+        if kind == "word":
+            upper = tok.upper()
+            if form is None and upper in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
+                form = upper
+            after_where = upper == "WHERE"
+        elif kind == "open" and tok == "{":
+            if after_where or form in ("SELECT", "ASK"):
+                return end
+            after_where = False
+        else:
+            after_where = False
     return None
 
 
-def _where_brace(line: str) -> int | None:
-    """Offset just after the first `WHERE {` (any case, any spaces between) in a line, as a word."""
-    upper = line.upper()
-    start = upper.find("WHERE")
-    while start >= 0:
-        if start == 0 or not (upper[start - 1].isalnum() or upper[start - 1] == "_"):
-            rest = line[start + 5:]
-            gap = len(rest) - len(rest.lstrip())
-            if rest[gap:gap + 1] == "{":
-                return start + 5 + gap + 1
-        start = upper.find("WHERE", start + 1)
-    return None
+MAX_NESTING = 256  # pyoxigraph's parser overflows its stack (SIGSEGV) somewhere between 2,000 and 4,000
+
+
+def check_nesting(query: StoredQuery) -> None:
+    """Refuse brackets nested deeper than MAX_NESTING before any parser (ours or rdflib's) sees them."""
+    for kind, _, end, depth in _tokens(query.text):
+        if kind == "open" and depth + 1 > MAX_NESTING:
+            line = query.text.count("\n", 0, end) + 1
+            column = end - (query.text.rfind("\n", 0, end) + 1)
+            raise InputSyntaxError(query.source, line, column, f"brackets nested more than {MAX_NESTING} deep",
+                                   "flatten the query (UNION and FILTER with || need no nesting)")
 
 
 def check_safe(query: StoredQuery) -> None:

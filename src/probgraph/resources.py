@@ -59,8 +59,40 @@ def folder_dir(name: str) -> str:
 
 
 def turtle_files(name: str) -> list[Path]:
-    """Every .ttl file under a folder, in a stable order."""
-    return sorted(folder(name).rglob("*.ttl"))
+    """Every .ttl file under a folder, in a stable order.
+
+    A folder that cannot be read is an error, not a silent gap in the graph; a folder named x.ttl
+    is walked, not read; a dangling symlink, a FIFO or a device is refused (reading a FIFO would wait
+    for ever).
+    """
+    import stat
+
+    from .errors import UsageError
+
+    def unreadable(exc: OSError) -> None:
+        raise UsageError(f"{exc.filename}: cannot read this folder ({exc.strerror})",
+                         "make it readable and searchable (chmod a+rx), or move it out of the folder")
+
+    from pathlib import Path
+
+    found = []
+    for top, _, names in os.walk(folder(name), onerror=unreadable):
+        for n in names:
+            if not n.endswith(".ttl"):
+                continue
+            path = Path(top) / n
+            try:
+                mode = path.stat().st_mode
+            except OSError as exc:
+                what = "a symlink to nothing" if path.is_symlink() else f"cannot be read ({exc.strerror})"
+                raise UsageError(f"{path}: {what}", "remove it, or point it at a Turtle file") from None
+            if stat.S_ISDIR(mode):
+                continue
+            if not stat.S_ISREG(mode):
+                raise UsageError(f"{path}: not a regular file (a FIFO, socket or device)",
+                                 "only Turtle files belong in the folder; remove it")
+            found.append(path)
+    return sorted(found)
 
 
 def graph_inputs() -> list[Path]:

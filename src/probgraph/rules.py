@@ -134,7 +134,7 @@ def check_supported(store: ox.Store, files: list[tuple[Path, list[ox.Triple]]], 
 
 def run_checks(store: ox.Store, rules: list[RuleFile], kind: str) -> None:
     """Run the check files of one kind; the first row found fails the compile (exit 2)."""
-    from .names import compact
+    from .namespaces import compact
 
     for rule in rules:
         if rule.check != kind:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from .cache import DamagedCache, warm_entry
+from .errors import UsageError
 
 
 def open_store(use_cache: bool = True) -> ox.Store:
@@ -27,3 +28,26 @@ def open_store(use_cache: bool = True) -> ox.Store:
         return compiled(use_cache=use_cache).open_store()
     except (DamagedCache, OSError, RuntimeError, ValueError):
         return compiled(use_cache=use_cache, rebuild=True).open_store()
+
+
+class StoreUnreadable(UsageError):
+    """A cache entry's store does not open (damaged): the caller rebuilds it."""
+
+
+def current_entry(use_cache: bool = True):  # -> cache.Compiled
+    """The cache entry for the current inputs, compiled first if needed, not yet opened."""
+    if use_cache:
+        entry = warm_entry()
+        if entry is not None:
+            return entry
+    from .compile import compiled
+
+    return compiled(use_cache=use_cache)
+
+
+def open_entry(entry) -> ox.Store:
+    """One entry's store, or StoreUnreadable (a bounded query's child cannot rebuild the cache itself)."""
+    try:
+        return entry.open_store()
+    except (DamagedCache, OSError, RuntimeError, ValueError) as exc:
+        raise StoreUnreadable(f"the cached store does not open ({exc})", "run: probgraph compile --force") from None

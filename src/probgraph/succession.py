@@ -1,13 +1,19 @@
-"""An organisation's line of succession, read from the succession events, as text or Mermaid."""
+"""An organisation's line of succession as text, Mermaid, DOT or SVG: by territory (the default) or by organisation.
+
+By territory the links are the rows of the stored predecessors and successors queries, so the command and the
+queries agree, each labelled with the areas that passed; by organisation they are every succession event's
+original -> resulting links.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 import pyoxigraph as ox
 
 from .errors import UsageError
-from .names import resolve
+from .names import SCOPES, resolve
 from .namespaces import compact
 from .queries import selector
 
@@ -28,36 +34,142 @@ PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT ?o ?label ?start ?end WHERE {
   ?o a pg:Organisation ; rdfs:label ?label .
   OPTIONAL { ?o pg:startDate ?start } OPTIONAL { ?o pg:endDate ?end }
-} ORDER BY ?o
+} ORDER BY ?o STR(?label) STR(?start) STR(?end)
 """
 
 
-def _edges(store: ox.Store):
-    forward, backward = defaultdict(list), defaultdict(list)
+@dataclass(frozen=True)
+class Link:
+    """One succession link between two bodies; `areas` names the territory that moved, when known."""
+
+    orig: str
+    res: str
+    kind: str
+    date: str | None
+    inferred: bool
+    areas: str = ""
+
+    @property
+    def how(self) -> str:
+        return f"{self.kind}, {self.date or 'date unknown'}{', inferred' if self.inferred else ''}"
+
+
+@dataclass(frozen=True)
+class Body:
+    """One organisation in a lineage: its label and the dates the graph gives it."""
+
+    iri: str
+    label: str
+    start: str | None
+    end: str | None
+
+
+def links(store: ox.Store) -> list[Link]:
+    """Every succession link of the graph, in a fixed order."""
+    out = []
     for sol in store.query(_EVENTS):
-        o, r = sol["orig"].value, sol["res"].value
-        date = sol["date"].value if sol["date"] else "date unknown"
-        kind = sol["kind"].value if sol["kind"] else "change"
-        note = "" if sol["certain"].value == "true" else ", inferred"
-        forward[o].append((r, f"{kind}, {date}{note}"))
-        backward[r].append((o, f"{kind}, {date}{note}"))
-    info = {}
+        out.append(Link(sol["orig"].value, sol["res"].value, sol["kind"].value if sol["kind"] else "change",
+                        sol["date"].value if sol["date"] else None, sol["certain"].value != "true"))
+    return out
+
+
+def bodies(store: ox.Store) -> dict[str, Body]:
+    """Every organisation with its label and dates, by IRI."""
+    out = {}
     for sol in store.query(_LABELS):
-        span = ""
-        if sol["start"] or sol["end"]:
-            span = f" ({sol['start'].value if sol['start'] else '?'} to {sol['end'].value if sol['end'] else ''})"
-        info[sol["o"].value] = sol["label"].value + span
-    return forward, backward, info
+        iri = sol["o"].value
+        if iri not in out:
+            out[iri] = Body(iri, sol["label"].value, sol["start"].value if sol["start"] else None,
+                            sol["end"].value if sol["end"] else None)
+    return out
 
 
-def render_lineage(store: ox.Store, org: str, fmt: str = "text") -> str:
+_LATEST = """
+PREFIX pg: <https://w3id.org/probgraph/ontology#>
+SELECT (MAX(SUBSTR(STR(?d), 1, 4)) AS ?year) WHERE {
+  VALUES ?p { pg:date pg:startDate pg:endDate pg:reportPublished pg:fieldworkStart pg:fieldworkEnd }
+  ?s ?p ?d .
+}
+"""
+
+
+def latest_year(store: ox.Store) -> int:
+    """The latest year any dated fact of the graph mentions: the picture's "today", fixed by the graph."""
+    for sol in store.query(_LATEST):
+        if sol["year"] is not None and sol["year"].value.isdigit():
+            return int(sol["year"].value)
+    return 2001
+
+
+def lineage_of(store: ox.Store, root: str, all_links: list[Link] | None = None) -> list[Link]:
+    """The links on the whole line back from the root and the whole line forward, sorted."""
+    every = links(store) if all_links is None else all_links
+    forward, backward = defaultdict(list), defaultdict(list)
+    for link in every:
+        forward[link.orig].append(link)
+        backward[link.res].append(link)
+    found: set[Link] = set()
+    for edges, end in ((backward, "orig"), (forward, "res")):
+        todo, seen = [root], {root}
+        while todo:
+            for link in edges.get(todo.pop(), []):
+                found.add(link)
+                nxt = getattr(link, end)
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+    return sorted(found, key=lambda k: (k.date or "", k.orig, k.res, k.kind, k.inferred))
+
+
+def _territorial_links(store: ox.Store, org: ox.NamedNode) -> list[Link]:
+    """Links on the organisation's territorial lines, each naming the areas that passed along it."""
+    from .queries import bind, get
+
+    areas, how = defaultdict(set), {}
+    for name in ("predecessors", "successors"):
+        for sol in store.query(bind(get(name), {"org": org.value}, selector(store))):
+            key = (sol["predecessor"].value, sol["successor"].value)
+            areas[key].add(sol["area"].value)
+            inferred = sol["inferred"].value in ("true", "1") or how.get(key, (0, 0, False))[2]
+            how[key] = (sol["kind"].value, sol["date"].value, inferred)
+    return sorted((Link(o, r, how[(o, r)][0], how[(o, r)][1], how[(o, r)][2], ", ".join(sorted(names)))
+                   for (o, r), names in areas.items()), key=lambda k: (k.date or "", k.orig, k.res, k.kind))
+
+
+def _edges(chosen: list[Link]):
+    forward, backward = defaultdict(list), defaultdict(list)
+    for link in chosen:
+        label = f"{link.how}; {link.areas}" if link.areas else link.how
+        forward[link.orig].append((link.res, label))
+        backward[link.res].append((link.orig, label))
+    return forward, backward
+
+
+def _info(store: ox.Store) -> dict[str, str]:
+    info = {}
+    for iri, body in bodies(store).items():
+        span = f" ({body.start or '?'} to {body.end or ''})" if body.start or body.end else ""
+        info[iri] = body.label + span
+    return info
+
+
+def render_lineage(store: ox.Store, org: str, fmt: str = "text", scope: str = "territory") -> str:
     """Predecessors (whole line back) and successors (whole line forward) of one organisation."""
+    if scope not in SCOPES:
+        raise UsageError(f"unknown lineage scope {scope!r}", "use territory or organisation")
     term = resolve("org", org, selector(store), param="ORG")
-    forward, backward, info = _edges(store)
+    chosen = (_territorial_links(store, term) if scope == "territory"
+              else links(store) if fmt != "svg" else lineage_of(store, term.value))
+    if fmt == "svg":
+        from .lineage_svg import render_svg
+
+        return render_svg(term.value, chosen, bodies(store), latest_year(store))
+    forward, backward = _edges(chosen)
+    info = _info(store)
     if fmt in ("mermaid", "dot"):
         return _diagram(term.value, forward, backward, info, fmt)
     if fmt != "text":
-        raise UsageError(f"unknown lineage format {fmt!r}", "use text, mermaid or dot")
+        raise UsageError(f"unknown lineage format {fmt!r}", "use text, mermaid, dot or svg")
     lines = [f"{info.get(term.value, term.value)}  [{compact(term.value)}]"]
     for title, edges, arrow in (("preceded by", backward, "<-"), ("succeeded by", forward, "->")):
         lines.append(f"  {title}:")

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     import rdflib
 
 from . import resources
-from .errors import EXIT_INVALID, EXIT_OK, UsageError
+from .errors import EXIT_INVALID, EXIT_OK, UsageError, cut, printable
 from .namespaces import PG, PGID, RDF_TYPE, compact, expand
 
 SH = "http://www.w3.org/ns/shacl#"
@@ -87,7 +87,7 @@ def _term_text(node) -> str:
     if isinstance(node, Literal):
         dt = f" (typed {compact(str(node.datatype))})" if node.datatype else \
             (f" (language {node.language})" if node.language else " (a plain string)")
-        return f'"{node}"{dt}'
+        return f'"{cut(str(node))}"{dt}'
     return "a blank node" if node is not None else ""
 
 
@@ -97,9 +97,9 @@ def term_text(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> str:
         return compact(term.value)
     if isinstance(term, ox.Literal):
         if term.language:
-            return f'"{term.value}" (language {term.language})'
+            return f'"{cut(term.value)}" (language {term.language})'
         dt = term.datatype.value
-        return f'"{term.value}"' + (" (a plain string)" if dt == _XSD_STRING else f" (typed {compact(dt)})")
+        return f'"{cut(term.value)}"' + (" (a plain string)" if dt == _XSD_STRING else f" (typed {compact(dt)})")
     return "a blank node" if term is not None else ""
 
 
@@ -174,15 +174,25 @@ def _data_graph(use_cache: bool):
 
 
 def validate_graph(use_cache: bool = True, engine: str = "rudof") -> Report:
-    """Validate the whole graph as it is: by rudof (fast, the default) or pySHACL (the reference)."""
+    """Validate the whole graph as it is: by rudof (fast, the default) or pySHACL (the reference).
+
+    Ill-typed literals (entry_rules.py) are added to either engine's results.
+    """
+    from .compile import cached_bytes
+    from .entry_rules import literal_problems
+
     if engine == "pyshacl":
         results, report = run_shacl(_data_graph(use_cache))
-        return Report(results, report.serialize(format="turtle", encoding="utf-8"))
-    from .compile import cached_bytes
-    from .fast_shacl import run
+        report = report.serialize(format="turtle", encoding="utf-8")
+    else:
+        from .fast_shacl import run
 
-    results, report = run(cached_bytes("asserted", use_cache), shapes_nt())
-    return Report(results, report)
+        results, report = run(cached_bytes("asserted", use_cache), shapes_nt())
+    triples = [q.triple for q in ox.parse(cached_bytes("asserted", use_cache), format=ox.RdfFormat.N_TRIPLES)]
+    results = list(results) + [Result("Violation", _ox_name(t.subject), compact(t.predicate.value),
+                                      f"not a valid {compact(t.object.datatype.value)}: {why}", term_text(t.object), "")
+                               for t, why in literal_problems(triples)]
+    return Report(_in_files(results, resources.graph_inputs()), report)
 
 
 def shapes_nt() -> bytes:
@@ -191,6 +201,24 @@ def shapes_nt() -> bytes:
 
     return ox.serialize([t for f in resources.turtle_files("shapes") for t in read_turtle(f)],
                         format=ox.RdfFormat.N_TRIPLES)
+
+
+def _in_files(results: list[Result], files: list[Path]) -> list[Result]:
+    """Each result with the data file and line of the offending triple (or of its node)."""
+    from .locate import triple_line
+
+    base = resources.root()
+    texts = {f: f.read_text(encoding="utf-8", errors="replace") for f in files}
+    out = []
+    for r in results:
+        for f, text in texts.items():
+            line = triple_line(text, r.focus, r.path) if r.focus else 0
+            if line:
+                shown = f.relative_to(base).as_posix() if f.is_relative_to(base) else str(f)
+                r = Result(**{**asdict(r), "file": shown, "line": line})
+                break
+        out.append(r)
+    return out
 
 
 def _focus(entry_triples: list[list[ox.Triple]], store: ox.Store) -> list[str]:
@@ -215,6 +243,9 @@ def _focus(entry_triples: list[list[ox.Triple]], store: ox.Store) -> list[str]:
                     and t.object.value.startswith(PGID):
                 touched.add(t.object.value)
     touched |= subjects
+    from .entry_rules import focusable
+
+    touched = {iri for iri in touched if focusable(iri)}  # the others are reported by entry_rules
     for iri in subjects:
         for q in store.quads_for_pattern(None, None, ox.NamedNode(iri), ASSERTED_GRAPH):
             if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(PGID):
@@ -227,7 +258,8 @@ def _focus(entry_triples: list[list[ox.Triple]], store: ox.Store) -> list[str]:
 # nodes at their far end, with their own statements.
 _BACKLINKS = {PG + n for n in ("holder", "ownedOrganisation", "aspectRating", "findingOf",
                                "recommendationOf", "partOf")} | {
-    "http://www.w3.org/ns/org#originalOrganization", "http://www.w3.org/ns/org#resultingOrganization"}
+    "http://www.w3.org/ns/org#originalOrganization", "http://www.w3.org/ns/org#resultingOrganization",
+    PG + "coversArea", "http://purl.org/dc/terms/spatial"}  # territory shapes read an area's parts and coverers
 
 
 def _context(store: ox.Store, focus: list[str], entry: list[list[ox.Triple]]) -> list[ox.Triple]:
@@ -288,7 +320,7 @@ def validate_entries(files: list[str], use_cache: bool = True) -> Report:
     store = open_store(use_cache=use_cache)
     focus = _focus(parsed, store)
     if not focus:
-        own = _entry_checks(files, parsed, texts)
+        own = _entry_checks(files, parsed, texts, store)
         if any(parsed):
             own.append(Result("Warning", "", "", "the entry describes nothing with probgraph's terms "
                               "(no typed node, no pg: property), so there is nothing to check", "", "",
@@ -300,6 +332,14 @@ def validate_entries(files: list[str], use_cache: bool = True) -> Report:
 
         return Report(own, _filtered_report(Graph(), own))
     context = _context(store, focus, parsed)
+    inside = _inside_data(files)
+    if inside:
+        # a file already in data/ is compiled into the graph: check it against the graph without it
+        others = _other_inputs(inside)
+        own_only = {t for f, triples in zip(files, parsed, strict=False) if f in inside for t in triples} - others
+        context = [t for t in context if t not in own_only]
+    else:
+        others = None
     graph = to_rdflib(context)
     existing = {t.subject.value for t in context if isinstance(t.subject, ox.NamedNode)}
     for triples in parsed:
@@ -314,22 +354,65 @@ def validate_entries(files: list[str], use_cache: bool = True) -> Report:
     for r in results:
         if r.key() in baseline:
             continue
-        file, line = _locate(r.focus, texts)
+        file, line = _locate(r.focus, r.path, texts)
         own.append(Result(**{**asdict(r), "file": file, "line": line, "hint": _hint(r, store)}))
-    own.extend(_entry_checks(files, parsed, texts))
+    own.extend(_entry_checks(files, parsed, texts, store))
+    own.extend(_duplicates(files, parsed, texts, store, others))
     own.sort(key=lambda r: (r.severity != "Violation", r.file, r.line, r.focus, r.path, r.message))
     return Report(own, _filtered_report(report, own))
 
 
-def _entry_checks(files, parsed, texts) -> list[Result]:
-    """Rules about the entry's form that SHACL cannot see: IRIs, not blank nodes."""
-    out = []
+def _entry_checks(files, parsed, texts, store: ox.Store | None = None) -> list[Result]:
+    """Rules about the entry's form that SHACL cannot see: IRIs, not blank nodes; entry_rules.py."""
+    out = _rule_results(files, parsed, texts, store)
     for f, triples in zip(files, parsed, strict=False):
         if any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for t in triples):
             out.append(Result("Violation", "", "", "uses blank nodes; give every node an IRI under pgid:",
                               "", "", f, _first_line(texts[f], "_:") or _first_line(texts[f], "["),
                               "see docs/data-conventions.md, 'Identifiers'"))
     return out
+
+
+def _rule_results(files, parsed, texts, store: ox.Store | None) -> list[Result]:
+    """Ill-typed literals, and triples that change the ontology or equate nodes (entry_rules.py)."""
+    from .compile import ASSERTED_GRAPH
+    from .entry_rules import literal_problems, schema_problems
+
+    def exists(iri: str) -> bool:
+        return store is not None and any(True for _ in store.quads_for_pattern(ox.NamedNode(iri), None, None,
+                                                                                ASSERTED_GRAPH))
+
+    out = []
+    for f, triples in zip(files, parsed, strict=False):
+        text = texts.get(f, "")
+        for t, why in literal_problems(triples):
+            lit = t.object
+            out.append(Result("Violation", _ox_name(t.subject), compact(t.predicate.value),
+                              f"not a valid {compact(lit.datatype.value)}: {why}", term_text(lit), "", f,
+                              _first_line(text, f'"{lit.value}"'), ""))
+        for t, why, hint in ([] if store is None else schema_problems(triples, exists)):
+            out.append(Result("Violation", _ox_name(t.subject), compact(t.predicate.value), why,
+                              term_text(t.object), "", f, _subject_line(text, t.subject), hint))
+    return out
+
+
+def _ox_name(term) -> str:
+    return compact(term.value) if isinstance(term, ox.NamedNode) else "a blank node"
+
+
+def _subject_line(text: str, subject) -> int:
+    """The first line that writes the subject (full IRI or a prefixed name)."""
+    if not isinstance(subject, ox.NamedNode):
+        return 0
+    short = compact(subject.value)
+    needles = [f"<{subject.value}>", short]
+    if subject.value.startswith(PGID):  # pgid:org\/x, the older spelling
+        needles.append("pgid:" + subject.value[len(PGID):].replace("/", "\\/"))
+    for needle in needles:
+        line = _first_line(text, needle)
+        if line:
+            return line
+    return 0
 
 
 def _first_line(text: str, needle: str) -> int:
@@ -339,19 +422,58 @@ def _first_line(text: str, needle: str) -> int:
     return 0
 
 
-def _locate(focus: str, texts: dict[str, str]) -> tuple[str, int]:
-    """The entry file and line where a focus node is first written (prefixed name, full IRI, old pgid: form)."""
-    iri = expand(focus)
-    if not iri or not iri.startswith(PGID):
-        return "", 0
-    local = iri[len(PGID):]
-    needles = [focus, f"<{iri}>", f"pgid:{local.replace('/', chr(92) + '/')}"]
+def _locate(focus: str, path: str, texts: dict[str, str]) -> tuple[str, int]:
+    """The entry file and line of the offending triple (or of its node's first line)."""
+    from .locate import triple_line
+
     for f, text in texts.items():
-        for needle in needles:
-            line = _first_line(text, needle)
-            if line:
-                return f, line
+        line = triple_line(text, focus, path) if focus else 0
+        if line:
+            return f, line
     return "", 0
+
+
+def _inside_data(files: list[str]) -> set[str]:
+    """The entry files that are part of the compiled graph (under data/)."""
+    inputs = {p.resolve() for p in resources.graph_inputs()}
+    return {f for f in files if Path(f).resolve() in inputs}
+
+
+def _other_inputs(inside: set[str]) -> set[ox.Triple]:
+    """Every asserted triple of the graph's files other than these."""
+    from .parsing import read_turtle
+
+    skip = {Path(f).resolve() for f in inside}
+    return {t for p in resources.graph_inputs() if p.resolve() not in skip for t in read_turtle(p)}
+
+
+def _duplicates(files: list[str], parsed: list[list[ox.Triple]], texts: dict[str, str], store: ox.Store,
+                others: set[ox.Triple] | None) -> list[Result]:
+    """A node the entry defines (gives a type) that the graph already has, named as a duplicate."""
+    from .compile import ASSERTED_GRAPH
+    from .locate import subject_line, where_defined
+
+    rdf_type = ox.NamedNode(RDF_TYPE)
+    data_files = resources.turtle_files("data")
+    out = []
+    for f, triples in zip(files, parsed, strict=False):
+        mine = Path(f).resolve()
+        for node in sorted({t.subject for t in triples if t.predicate == rdf_type
+                            and isinstance(t.subject, ox.NamedNode)}, key=lambda n: n.value):
+            if others is not None:
+                known = any(t.subject == node and t.predicate == rdf_type for t in others)
+            else:
+                known = any(True for _ in store.quads_for_pattern(node, rdf_type, None, ASSERTED_GRAPH))
+            if not known:
+                continue
+            name = compact(node.value)
+            found = where_defined(name, [p for p in data_files if p.resolve() != mine])
+            where = (f"{found[0].relative_to(resources.root()).as_posix()}:{found[1]}"
+                     if found else "the graph")
+            out.append(Result("Violation", name, "", f"is already defined in {where}; "
+                              "pick a new slug or edit that file", "", "", f,
+                              subject_line(texts[f], name), f"{name}-2 (a new slug), or edit {where.split(':')[0]}"))
+    return out
 
 
 def _hint(r: Result, store: ox.Store) -> str:
@@ -412,9 +534,9 @@ def render_report(report: Report, fmt: str = "text") -> bytes:
         subject = f"{r.focus} " if r.focus else ""
         prop = f"{r.path}: " if r.path else ""
         wrote = f"; you wrote {r.value}" if r.value and r.value not in r.message else ""
-        lines.append(f"{where}{r.severity}: {subject}{prop}{r.message}{wrote}")
+        lines.append(printable(f"{where}{r.severity}: {subject}{prop}{r.message}{wrote}"))
         if r.hint:
-            lines.append(f"    hint: {r.hint}")
+            lines.append(printable(f"    hint: {r.hint}"))
     v, w = len(report.violations), len(report.warnings)
     lines.append(f"{v} violation{'s' if v != 1 else ''}, {w} warning{'s' if w != 1 else ''}"
                  + (": conforms" if not v else ": does not conform"))

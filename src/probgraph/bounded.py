@@ -1,0 +1,125 @@
+"""Run a local query in a child process with a deadline and a memory limit.
+
+pyoxigraph evaluates a query in Rust without looking at signals, so a query that runs for ever
+cannot be stopped from inside the process, and the Rust allocator aborts the whole process when
+memory runs out. A forked child runs the work under an address-space limit and sends back its
+answer (all of it, or an error); the parent waits until the deadline, and kills the child by pid on
+a timeout or Ctrl-C. Measured: pyoxigraph does release the GIL while it evaluates (a Python
+thread kept ~87% of its ticks during a 0.6 s query), so a thread would give a deadline but no
+memory bound.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import time
+from collections.abc import Callable
+
+from .errors import EXIT_USAGE, ProbgraphError, UsageError, first_line
+
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_MEMORY_MB = 2048
+_MB = 1024 * 1024
+
+
+class LimitError(UsageError):
+    """A local query went over its time or memory limit (exit 2)."""
+
+
+def run_bounded(work: Callable[[], bytes], timeout: float = DEFAULT_TIMEOUT,
+                memory_mb: int | None = DEFAULT_MEMORY_MB, what: str = "the query",
+                kinds: tuple[type[ProbgraphError], ...] = ()) -> bytes:
+    """The bytes `work()` returns, computed in a child; its ProbgraphError is raised here as it was there.
+
+    An error of one of `kinds` comes back as that class (so the caller can act on it).
+    """
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        os.close(read_end)
+        _child(work, write_end, memory_mb)
+    os.close(write_end)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise LimitError(f"{what} did not finish within {timeout:g} s",
+                                 "narrow the query (LIMIT, more specific patterns), or raise --timeout")
+            ready, _, _ = select.select([read_end], [], [], left)
+            if ready:
+                chunk = os.read(read_end, 1 << 20)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        _, status = os.waitpid(pid, 0)
+        pid = 0
+    finally:
+        os.close(read_end)
+        if pid:  # timed out or interrupted: stop the child, then reap it
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+    return _outcome(b"".join(chunks), status, what, memory_mb, kinds)
+
+
+def _child(work: Callable[[], bytes], out: int, memory_mb: int | None) -> None:
+    """Do the work under the limits and write one tagged message: b'O' + answer or b'E' + error."""
+    import json
+
+    code = 0
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # the parent reports the interruption
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 2)  # the allocator's abort message must not reach the user's terminal
+        if memory_mb:
+            import resource
+
+            resource.setrlimit(resource.RLIMIT_AS, (memory_mb * _MB, memory_mb * _MB))
+        try:
+            message = b"O" + work()
+        except ProbgraphError as exc:
+            message = b"E" + json.dumps({"code": exc.exit_code, "message": exc.message, "hint": exc.hint,
+                                         "kind": type(exc).__name__}).encode("utf-8")
+        except MemoryError:
+            message = b"M"
+        except Exception as exc:  # noqa: BLE001 - a library's failure becomes one line in the parent
+            message = b"E" + json.dumps({"code": EXIT_USAGE, "message": f"the query failed: {first_line(exc)[:300]}",
+                                         "hint": None}).encode("utf-8")
+        view = memoryview(message)
+        while view:
+            view = view[os.write(out, view):]
+    except BaseException:  # noqa: BLE001 - whatever happens, the child must not return into the caller
+        code = 70
+    finally:
+        os._exit(code)
+
+
+def _outcome(data: bytes, status: int, what: str, memory_mb: int | None,
+             kinds: tuple[type[ProbgraphError], ...]) -> bytes:
+    limit = f"the {memory_mb} MB allowed" if memory_mb else "the memory available"
+    memory_hint = "narrow the query (LIMIT, fewer cross joins), or raise --memory"
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        if sig in (signal.SIGABRT, signal.SIGKILL):  # the allocator's abort, or the kernel's OOM killer
+            raise LimitError(f"{what} needed more memory than {limit}", memory_hint)
+        raise LimitError(f"{what} crashed the query engine ({signal.Signals(sig).name})",
+                         "simplify the query; this is worth reporting as a bug")
+    import json
+
+    tag, body = data[:1], data[1:]
+    if tag == b"O" and os.WEXITSTATUS(status) == 0:
+        return body
+    if tag == b"E":
+        err = json.loads(body.decode("utf-8"))
+        kind = next((k for k in kinds if k.__name__ == err.get("kind")), ProbgraphError)
+        exc = ProbgraphError.__new__(kind)
+        ProbgraphError.__init__(exc, err["message"], err["hint"])
+        exc.exit_code = err["code"]
+        raise exc
+    if tag == b"M":
+        raise LimitError(f"{what} needed more memory than {limit}", memory_hint)
+    raise LimitError(f"{what} failed in its worker process (exit {os.WEXITSTATUS(status)})",
+                     first_line(body.decode("utf-8", "replace"), "") or None)
