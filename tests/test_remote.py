@@ -12,9 +12,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pyoxigraph as ox
 import pytest
+from SPARQLWrapper import JSON, SPARQLWrapper
 
 import probgraph
-from probgraph import queries
+from probgraph import queries, remote
 from probgraph.output import CANONICAL_GROUP_LIMIT
 
 from conftest import run_cli
@@ -61,6 +62,22 @@ def test_construct_and_describe_via_the_endpoint(remote_store, form):
     else:
         assert all(ox.NamedNode(NORTHUMBRIA) in (t.subject, t.object) for t in triples)  # Virtuoso: both ways
         assert {t.predicate.value for t in triples} >= {"http://www.w3.org/2000/01/rdf-schema#label"}
+
+
+def test_sparqlwrapper_gives_the_rows_of_the_urllib_path(oxigraph):
+    """SPARQLWrapper is the reference client: the stored query it sends gets the rows `query --endpoint` prints."""
+    params = {"org": "northumbria-crc", "scope": "organisation"}
+    text = queries.bind(queries.get("rating-history"), params, remote.selector(oxigraph.query_url))
+    sw = SPARQLWrapper(oxigraph.query_url)
+    sw.setQuery(text)
+    sw.setReturnFormat(JSON)
+    reference = sw.queryAndConvert()
+    ours = on(oxigraph, "query", "rating-history", *(f"-p{k}={v}" for k, v in params.items()), "--format", "json")
+    assert ours.returncode == 0, ours.stderr
+    got = json.loads(ours.stdout)
+    assert got["head"]["vars"] == reference["head"]["vars"]
+    assert got["results"]["bindings"] == reference["results"]["bindings"]
+    assert len(got["results"]["bindings"]) > 1
 
 
 def test_parameter_binding_form_is_one_function_built_term():
