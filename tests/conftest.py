@@ -11,6 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"
+pytest_plugins = ["triplestores"]  # the Oxigraph and Virtuoso fixtures (tests/triplestores.py)
 
 
 @pytest.fixture(scope="session", autouse=True)

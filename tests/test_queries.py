@@ -138,18 +138,23 @@ def test_caseloads_with_exactness():
 
 
 def test_coverage_of_sunderland():
-    # every level that applied: national bodies (Sunderland is in Northumbria, which is in England), division, CRC
-    assert rows("coverage", {"place": "sunderland", "date": "2017-06-01"}, "organisation", "riskTiers") == [
+    # every level that applied: national bodies (Sunderland is in Northumbria, which is in England), division, CRC;
+    # one row per risk tier (no GROUP_CONCAT: its order is not portable)
+    assert rows("coverage", {"place": "sunderland", "date": "2017-06-01"}, "organisation", "riskTier") == [
         ("organisation:hmpps", ""),
         ("organisation:nps", "high risk"),
         ("organisation:nps", "high risk"),
         ("organisation:nps-north-east-division", "high risk"),
         ("organisation:national-probation-service-2001", ""),
-        ("organisation:northumbria-crc", "medium risk, low risk"),
+        ("organisation:northumbria-crc", "low risk"),
+        ("organisation:northumbria-crc", "medium risk"),
     ]
     assert [r[0] for r in rows("coverage", {"place": "Sunderland", "date": "2022"}, "organisation")] == [
-        "organisation:hmpps", "organisation:national-probation-service-2001", "organisation:probation-service",
-        "organisation:probation-service", "organisation:north-east-region", "organisation:sunderland-pdu"]
+        "organisation:hmpps", "organisation:national-probation-service-2001",
+        *["organisation:probation-service"] * 6, "organisation:north-east-region", "organisation:sunderland-pdu"]
+    assert rows("coverage", {"place": "Sunderland", "date": "2022"}, "organisation", "kind")[-2:] == [
+        ("organisation:north-east-region", "Probation Service region"),
+        ("organisation:sunderland-pdu", "probation delivery unit")]
 
 
 def test_provenance_of_the_nps_north_east_seed():

@@ -56,7 +56,7 @@ def test_setup_commands_are_the_ones_ci_runs():
 
 def test_readme_triplestore_section(tmp_path):
     """The Oxigraph block: the test starts the server itself, on a free loopback port."""
-    from test_remote import free_port, oxigraph_binary, wait_for
+    from triplestores import free_port, oxigraph_binary, wait_for
 
     binary = oxigraph_binary()
     if binary is None:

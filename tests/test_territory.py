@@ -106,13 +106,14 @@ def test_northumbria_trust_successors_stay_in_northumbria():
 
 
 def test_coverage_of_middlesbrough():
-    assert rows("coverage", {"place": "middlesbrough", "date": "2019-01-01"}, "organisation", "kind") == [
-        ("organisation:durham-tees-valley-crc", "community rehabilitation company"),
-        ("organisation:hmpps", "national body"),
-        ("organisation:nps", "probation provider"),
-        ("organisation:nps", "national body"),
-        ("organisation:nps-north-east-division", "National Probation Service division"),
-        ("organisation:national-probation-service-2001", "national body"),
+    assert rows("coverage", {"place": "middlesbrough", "date": "2019-01-01"}, "organisation", "kind", "riskTier") == [
+        ("organisation:durham-tees-valley-crc", "community rehabilitation company", "low risk"),
+        ("organisation:durham-tees-valley-crc", "community rehabilitation company", "medium risk"),
+        ("organisation:hmpps", "national body", ""),
+        ("organisation:nps", "national body", "high risk"),
+        ("organisation:nps", "probation provider", "high risk"),
+        ("organisation:nps-north-east-division", "National Probation Service division", "high risk"),
+        ("organisation:national-probation-service-2001", "national body", ""),
     ]
     got = {o for o, _ in rows("coverage", {"place": "middlesbrough", "date": "2022-01-01"}, "organisation", "kind")}
     assert {"organisation:north-east-region", "organisation:redcar-cleveland-middlesbrough-pdu",

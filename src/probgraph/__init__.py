@@ -1,7 +1,7 @@
 """probgraph: a knowledge graph of probation in England and Wales, with a semantic query layer.
 
 This module is the library API that the CLI and the tests call. Heavy libraries (rdflib, owlrl,
-pyshacl, SPARQLWrapper) are imported inside the functions that need them, so that a warm query
+pyshacl) are imported inside the functions that need them, so that a warm query
 imports only pyoxigraph.
 """
 
@@ -46,12 +46,13 @@ def compile_graph(rebuild: bool = False, use_cache: bool = True, reasoner: str |
 
 def run_query(name: str | None = None, *, file: str | None = None, sparql: str | None = None,
               params: dict[str, str] | None = None, endpoint: str | None = None,
-              use_cache: bool = True,
-              timeout: float = 30.0) -> ox.QuerySolutions | ox.QueryBoolean | Iterator[ox.Triple]:
+              use_cache: bool = True, timeout: float = 30.0,
+              default_graph: str | None = None) -> ox.QuerySolutions | ox.QueryBoolean | Iterator[ox.Triple]:
     """Run a stored query (by name), a query file or query text; return pyoxigraph results.
 
     Parameters are resolved against the graph being queried (embedded or the endpoint) and bound
-    as a leading VALUES block; see queries.py.
+    by a leading BIND in the WHERE group; see queries.py. `default_graph` (remote only) is the graph
+    the store answers from.
     """
     from . import queries
 
@@ -59,10 +60,14 @@ def run_query(name: str | None = None, *, file: str | None = None, sparql: str |
     if endpoint:
         from . import remote
 
-        select_fn = remote.selector(endpoint, timeout)
+        select_fn = remote.selector(endpoint, timeout, default_graph)
         text = queries.bind(q, params or {}, select_fn)
         _syntax_check(text, q.source)
-        return remote.query(endpoint, text, timeout)
+        return remote.query(endpoint, text, timeout, default_graph)
+    if default_graph is not None:
+        from .errors import UsageError
+
+        raise UsageError("--default-graph applies only with --endpoint")
     from .store import open_store
 
     store = open_store(use_cache=use_cache)
@@ -88,7 +93,7 @@ def _given_query(name: str | None, file: str | None, sparql: str | None) -> quer
 def query_output(name: str | None = None, *, file: str | None = None, sparql: str | None = None,
                  params: dict[str, str] | None = None, fmt: str | None = None, human: bool = False,
                  endpoint: str | None = None, use_cache: bool = True, timeout: float = DEFAULT_TIMEOUT,
-                 memory_mb: int | None = DEFAULT_MEMORY_MB) -> bytes:
+                 memory_mb: int | None = DEFAULT_MEMORY_MB, default_graph: str | None = None) -> bytes:
     """A query's whole answer rendered in `fmt` (see output.write_result), or one error.
 
     On the embedded graph the query (name lookups included) runs in a child process that is stopped
@@ -99,7 +104,11 @@ def query_output(name: str | None = None, *, file: str | None = None, sparql: st
 
     if endpoint:
         return render(run_query(name, file=file, sparql=sparql, params=params, endpoint=endpoint,
-                                timeout=timeout), fmt, human)
+                                timeout=timeout, default_graph=default_graph), fmt, human)
+    if default_graph is not None:
+        from .errors import UsageError
+
+        raise UsageError("--default-graph applies only with --endpoint")
     from . import queries
     from .bounded import run_bounded
     from .store import StoreUnreadable, current_entry, open_entry
@@ -196,14 +205,27 @@ def validate(files: list[str], use_cache: bool = True) -> Report:
 
 
 def load(endpoint: str, graph: str | None = None, inferred: bool = True, replace: bool = False,
-         timeout: float = 300.0) -> int:
-    """Upload the export to a triplestore by the Graph Store Protocol; return the triple count."""
-    from .remote import put_graph
+         timeout: float = 300.0) -> tuple[int, str]:
+    """Upload the export to a triplestore by the Graph Store Protocol; return (triples sent, URL used).
+
+    The store's answer is not taken on trust: a COUNT afterwards must find the triples sent (all of
+    them, and no more with `replace`), or the load fails (exit 3).
+    """
+    from .errors import RemoteError
+    from .exchange import check_timeout
+    from .remote import count_triples, put_graph
     from .serialisation import export_bytes
 
+    check_timeout(timeout)
     data = export_bytes("ntriples", inferred=inferred)
-    put_graph(endpoint, graph, data, replace=replace, timeout=timeout)
-    return data.count(b"\n")
+    sent = data.count(b"\n")
+    url = put_graph(endpoint, graph, data, replace=replace, timeout=timeout)
+    held = count_triples(endpoint, graph, timeout)
+    if held < sent or (replace and held != sent):
+        raise RemoteError(f"{url}: the store answered success but holds {held} triples in "
+                          f"{graph or 'the default graph'} after the upload of {sent}",
+                          "nothing (or not all) was stored; check the store's log and permissions")
+    return sent, url
 
 
 def write_output(path: str | None, data: bytes) -> None:

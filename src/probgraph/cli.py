@@ -61,8 +61,8 @@ def _seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: give a number of seconds above 0")
+    if not math.isfinite(value) or value <= 0 or value > 7 * 24 * 3600:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a number of seconds above 0 and at most a week")
     return value
 
 
@@ -102,7 +102,7 @@ class _Args:
 
     def __init__(self, name: str, params: list[str], fmt: str | None) -> None:
         self.command, self.name, self.param, self.format = "query", name, params, fmt
-        self.file = self.sparql = self.endpoint = self.output = None
+        self.file = self.sparql = self.endpoint = self.output = self.default_graph = None
         self.timeout, self.no_cache = 30.0, False
         self.output, self.memory = None, DEFAULT_MEMORY_MB
 
@@ -180,6 +180,8 @@ def build_parser():  # -> argparse.ArgumentParser
                    help="seconds the query may take, on the embedded graph or at the endpoint (default 30)")
     q.add_argument("--memory", type=_megabytes, default=DEFAULT_MEMORY_MB, metavar="MB",
                    help=f"memory a query on the embedded graph may use, in MB (default {DEFAULT_MEMORY_MB})")
+    q.add_argument("--default-graph", metavar="IRI",
+                   help="with --endpoint: answer from this graph of the store (default-graph-uri)")
     q.add_argument("-o", "--output", metavar="FILE", help=OUTPUT_HELP)
 
     v = sub.add_parser("validate", help="validate new entries (Turtle) together with the graph")
@@ -299,7 +301,8 @@ def _dispatch(args) -> int:  # an argparse.Namespace or _Args
         human = args.output in (None, "-") and sys.stdout is not None and sys.stdout.isatty()
         data = api.query_output(args.name, file=args.file, sparql=args.sparql, params=_params(args.param),
                                 fmt=args.format, human=human, endpoint=args.endpoint, use_cache=use_cache,
-                                timeout=args.timeout, memory_mb=args.memory)
+                                timeout=args.timeout, memory_mb=args.memory,
+                                default_graph=args.default_graph)
         write_output(args.output, data)
         return EXIT_OK
     if cmd == "export":
@@ -308,11 +311,15 @@ def _dispatch(args) -> int:  # an argparse.Namespace or _Args
         write_output(args.output, api.export(args.format, inferred=args.inferred, use_cache=use_cache))
         return EXIT_OK
     if cmd == "load":
-        print(f"uploading the {'asserted' if args.asserted_only else 'inferred'} graph to {args.endpoint} "
+        from .exchange import public_url
+        from .remote import store_url
+
+        print(f"uploading the {'asserted' if args.asserted_only else 'inferred'} graph to "
+              f"{public_url(store_url(args.endpoint, args.graph))} "
               f"(one Graph Store Protocol request: all or nothing) ...", file=sys.stderr)
-        n = api.load(args.endpoint, graph=args.graph, inferred=not args.asserted_only,
-                     replace=args.replace, timeout=args.timeout)
-        print(f"loaded {n} triples into {args.graph or 'the default graph'} at {args.endpoint}",
+        n, url = api.load(args.endpoint, graph=args.graph, inferred=not args.asserted_only,
+                          replace=args.replace, timeout=args.timeout)
+        print(f"loaded {n} triples into {args.graph or 'the default graph'} at {url} (counted afterwards)",
               file=sys.stderr)
         return EXIT_OK
     if cmd == "lineage":

@@ -54,6 +54,13 @@ def _has_label(iri: str, kind: str, select: Select) -> bool:
     return bool(list(select(q)))
 
 
+def _subclass_only(iri: str, cls: str, select: Select) -> bool:
+    """Whether the IRI is typed by a subclass of `cls` (so it is one) without being typed `cls` itself."""
+    sub = "<http://www.w3.org/2000/01/rdf-schema#subClassOf>"
+    q = f"SELECT ?c WHERE {{ <{iri}> a ?c . ?c {sub}+ <{cls}> FILTER NOT EXISTS {{ <{iri}> a <{cls}> }} }} LIMIT 1"
+    return bool(list(select(q)))
+
+
 def candidates(kind: str, select: Select) -> list[tuple[str, str]]:
     """(IRI, label) for every entity of the kind, labels and alternative labels alike."""
     q = (f"SELECT ?x ?l WHERE {{ {_typed('?x', kind)} ?x <{_LABEL}>|<{_SKOS}altLabel>|<{_SKOS}notation>"
@@ -97,6 +104,14 @@ def resolve(kind: str, value: str, select: Select, param: str = "value") -> ox.N
     for iri in tries:  # the common case, a slug or IRI, without listing every label
         if _safe_iri(iri) and _has_label(iri, kind, select):
             return ox.NamedNode(iri)
+    cls, _ = ENTITY_KINDS[kind]
+    untyped = [i for i in tries
+               if cls and kind != "rating" and _safe_iri(i) and _subclass_only(i, cls, select)]
+    if untyped:  # typed by a subclass of the kind but not by the kind: the graph lacks the reasoner's closure
+        raise UsageError(f"parameter {param}: {short_name(untyped[0])} is in the graph but not typed "
+                         f"{compact(cls)}: the store lacks the inferred types",
+                         "load the graph with its closure: `probgraph load --endpoint URL --replace` "
+                         "(or bulk-load the file `probgraph export --inferred` writes)")
     rows = candidates(kind, select)
     iris = {iri for iri, _ in rows}
     if prefix is None:

@@ -1,8 +1,12 @@
 """Stored SPARQL queries: their header, parameters bound as RDF terms, and running them.
 
-Each parameter is resolved to an RDF term and injected as a leading VALUES block inside the
-WHERE group. That is the one binding method measured to give the same rows on rdflib, pyoxigraph
-and a remote Oxigraph server (engineering-anchors.md, 3.2); values never become query text.
+Each parameter is resolved to an RDF term and injected as a leading `BIND (IRI("...") AS ?name)` (or
+STR/STRLANG/STRDT for a literal) inside the WHERE group, the same way for every engine. A leading
+VALUES block gave the same rows on pyoxigraph and Oxigraph but not on Virtuoso, which evaluates a
+property path after it as if the variable were unbound; a BIND of a constant term (or a sub-SELECT of
+one) makes Virtuoso 7.2's compiler fail ("no SPART_VARR_FIXED") on latest-pdu-ratings. A term built by
+a function is right on all three (tests/test_parity.py). Values never become query text: the term is
+resolved first and written as a string literal by pyoxigraph's own term syntax.
 """
 
 from __future__ import annotations
@@ -123,7 +127,7 @@ def from_text(text: str) -> StoredQuery:
 
 
 def bind(query: StoredQuery, values: dict[str, str], select: Callable[[str], Iterable[tuple]]) -> str:
-    """The query text with each given parameter resolved and bound in a leading VALUES block."""
+    """The query text with each given parameter resolved and bound by a leading BIND."""
     declared = {p.name: p for p in query.params}
     for key in values:
         if key not in declared:
@@ -138,13 +142,30 @@ def bind(query: StoredQuery, values: dict[str, str], select: Callable[[str], Ite
         if not (name.isascii() and name.isidentifier()):
             raise UsageError(f"bad parameter name {shown(name)}")
         term = resolve(declared[name].kind, raw, select, param=name)
-        blocks.append(f"VALUES ?{name} {{ {term} }} ")
+        blocks.append(binding(name, term))
     if not blocks:
         return query.text
     m = _find_where(query.text)
     if m is None:
         raise UsageError(f"{query.source}: has parameters but no 'WHERE {{' to bind them in")
     return query.text[: m] + " " + "".join(blocks) + query.text[m:]
+
+
+def binding(name: str, term: ox.NamedNode | ox.Literal) -> str:
+    """The one form a parameter is bound in, on every engine: `BIND (IRI("...") AS ?name)` and the like."""
+    return f"BIND ({built(term)} AS ?{name}) "
+
+
+def built(term: ox.NamedNode | ox.Literal) -> str:
+    """SPARQL that builds the term with a function (IRI, STR, STRLANG, STRDT) rather than stating it."""
+    text = ox.Literal(term.value)  # a plain string literal, escaped by pyoxigraph
+    if isinstance(term, ox.NamedNode):
+        return f"IRI({text})"
+    if term.language:
+        return f"STRLANG({text}, {ox.Literal(term.language)})"
+    if term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+        return f"STRDT({text}, {term.datatype})"
+    return f"STR({text})"
 
 
 def _tokens(text: str):

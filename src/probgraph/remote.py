@@ -1,106 +1,84 @@
-"""SPARQL endpoints: queries through SPARQLWrapper, uploads through the Graph Store Protocol.
+"""SPARQL endpoints: queries by the SPARQL 1.1 Protocol, uploads by the Graph Store Protocol.
 
-Results come back as SPARQL JSON (or N-Triples for CONSTRUCT) and are parsed by pyoxigraph, so
-the remote path hands the same kind of result to the same renderers as the embedded graph.
+Every exchange goes through one urllib opener (exchange.py) that bounds the whole call by one deadline,
+never follows a redirect and logs in from the environment or a netrc file. Results come back as SPARQL
+JSON (N-Triples for CONSTRUCT and DESCRIBE, asked for by the Accept header alone) and are parsed by
+pyoxigraph, so the remote path hands the same kind of result to the same renderers as the embedded graph.
 """
 
 from __future__ import annotations
 
-import http.client
-import urllib.error
+import re
 import urllib.parse
-import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 
 import pyoxigraph as ox
 
-from .errors import RemoteError, first_line
+from .errors import RemoteError
+from .exchange import DEFAULT_TIMEOUT, check_url, exchange, public_url
 
-DEFAULT_TIMEOUT = 30.0
-_GRAPH_QUERY = ("CONSTRUCT", "DESCRIBE")
+__all__ = ["DEFAULT_TIMEOUT", "count_triples", "put_graph", "query", "query_form", "selector", "store_url"]
 
-
-def _check_url(url: str) -> None:
-    try:
-        parts = urllib.parse.urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError as exc:
-        raise RemoteError(f"{url!r} is not a valid URL ({exc})",
-                          "give a URL such as http://127.0.0.1:7878/query") from None
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise RemoteError(f"{url!r} is not an http(s) endpoint URL",
-                          "give a URL such as http://127.0.0.1:7878/query")
+_JSON = "application/sparql-results+json"
+_NTRIPLES = "application/n-triples"
+# the query form is the first keyword after the prologue (PREFIX and BASE declarations, comments)
+_PROLOGUE = re.compile(r"(?:\s+|#[^\n]*(?:\n|$)|(?:PREFIX\s*[^\s:]*:\s*|BASE\s*)<[^>]*>)*", re.IGNORECASE)
+_FORM = re.compile(r"(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
+# Virtuoso says in this header that it cut the answer at its ResultSetMaxRows
+_CAP_HEADER = "X-SPARQL-MaxRows"
 
 
-def query(endpoint: str, text: str,
-          timeout: float = DEFAULT_TIMEOUT) -> ox.QuerySolutions | ox.QueryBoolean | Iterator[ox.Triple]:
-    """Run a query on a SPARQL 1.1 endpoint (HTTP POST); return pyoxigraph results."""
-    from SPARQLWrapper import JSON, POST, SPARQLWrapper
-    from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+def query_form(text: str) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE: what the store will answer (SELECT if unsure)."""
+    m = _FORM.match(text, _PROLOGUE.match(text).end())
+    return m.group(1).upper() if m else "SELECT"
 
-    _check_url(endpoint)
-    sw = SPARQLWrapper(endpoint)
-    sw.setMethod(POST)
-    sw.setTimeout(max(1, int(timeout)))
-    sw.setQuery(text)
-    is_graph = sw.queryType in _GRAPH_QUERY
-    if is_graph:
-        sw.setReturnFormat("nt")
-        sw.addCustomHttpHeader("Accept", "application/n-triples")
-    else:
-        sw.setReturnFormat(JSON)
-    try:
-        with _connection_errors(endpoint, timeout, "raise --timeout or check the store"):
-            body = sw.query().response.read()
-    except SPARQLWrapperException as exc:
-        raise RemoteError(f"{endpoint}: the endpoint rejected the query: {first_line(exc)[:300]}") from None
+
+def query(endpoint: str, text: str, timeout: float = DEFAULT_TIMEOUT, default_graph: str | None = None
+          ) -> ox.QuerySolutions | ox.QueryBoolean | Iterator[ox.Triple]:
+    """Run a query on a SPARQL 1.1 endpoint (HTTP POST); return pyoxigraph results.
+
+    With `default_graph`, the store answers from that graph alone (default-graph-uri): without it,
+    some stores (Virtuoso) query every graph they hold.
+    """
+    check_url(endpoint)
+    is_graph = query_form(text) in ("CONSTRUCT", "DESCRIBE")
+    fields = [("query", text)] + ([("default-graph-uri", default_graph)] if default_graph else [])
+    body, headers = exchange(endpoint, "POST", urllib.parse.urlencode(fields).encode("utf-8"),
+                             {"Content-Type": "application/x-www-form-urlencoded",
+                              "Accept": _NTRIPLES if is_graph else _JSON},
+                             timeout, unsure="raise --timeout or check the store")
+    where = public_url(endpoint)
     try:
         if is_graph:
-            return iter([q.triple for q in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)])
+            triples = [q.triple for q in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)]
+            _check_cap(where, headers.get(_CAP_HEADER), len(triples))
+            return iter(triples)
         results = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
         if isinstance(results, ox.QuerySolutions):
-            list(results)  # read every row now: a malformed one fails here, not while printing
+            rows = len(list(results))  # read every row now: a malformed one fails here, not while printing
+            _check_cap(where, headers.get(_CAP_HEADER), rows)
             results = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
         return results
     except (SyntaxError, ValueError) as exc:
-        raise RemoteError(f"{endpoint}: the answer is not valid SPARQL results ({exc})",
+        raise RemoteError(f"{where}: the answer is not valid SPARQL results ({str(exc)[:200]})",
                           "is this URL a SPARQL query endpoint?") from None
 
 
-@contextmanager
-def _connection_errors(url: str, timeout: float, unsure: str, refused: str = "") -> Iterator[None]:
-    """Turn every way an HTTP exchange can fail into one RemoteError line (exit 3).
-
-    `unsure` is the hint when the request may have reached the store, `refused` when the store said no.
-    """
-    try:
-        yield
-    except urllib.error.HTTPError as exc:
-        detail = first_line(exc.read(300).decode("utf-8", "replace"), "")
-        raise RemoteError(f"{url}: HTTP {exc.code} {exc.reason}{': ' + detail if detail else ''}",
-                          refused or None) from None
-    except urllib.error.URLError as exc:
-        raise RemoteError(f"{url}: cannot connect ({_reason(exc.reason)})",
-                          "is the store running, and is the URL right?") from None
-    except TimeoutError:
-        raise RemoteError(f"{url}: no answer within {timeout:g} s", unsure) from None
-    except (OSError, ValueError, http.client.HTTPException) as exc:
-        raise RemoteError(f"{url}: the exchange failed ({first_line(exc)})", unsure) from None
+def _check_cap(where: str, cap: str | None, rows: int) -> None:
+    """A store that cut its answer at its row cap must not pass for a complete answer."""
+    if cap and cap.strip().isdigit() and rows >= int(cap):
+        raise RemoteError(f"{where}: the store cut its answer at {int(cap)} rows (its result cap)",
+                          "raise the cap (Virtuoso: ResultSetMaxRows in [SPARQL] of virtuoso.ini) or add LIMIT")
 
 
-def _reason(reason) -> str:
-    if isinstance(reason, OSError) and reason.strerror:
-        return reason.strerror
-    return str(reason)
-
-
-def selector(endpoint: str, timeout: float = DEFAULT_TIMEOUT) -> Callable[[str], list[tuple]]:
+def selector(endpoint: str, timeout: float = DEFAULT_TIMEOUT,
+             default_graph: str | None = None) -> Callable[[str], list[tuple]]:
     """A SELECT runner on the endpoint returning rows of terms (for name lookup)."""
     from .output import rows_of
 
     def select(q: str) -> list[tuple]:
-        return rows_of(query(endpoint, q, timeout))[1]
+        return rows_of(query(endpoint, q, timeout, default_graph))[1]
     return select
 
 
@@ -109,7 +87,7 @@ def store_url(endpoint: str, graph: str | None) -> str:
 
     Oxigraph serves GSP at /store beside /query; other stores take --endpoint as the GSP URL.
     """
-    _check_url(endpoint)
+    check_url(endpoint)
     base = endpoint
     if base.rstrip("/").endswith("/query"):
         base = base.rstrip("/")[: -len("query")] + "store"
@@ -119,13 +97,46 @@ def store_url(endpoint: str, graph: str | None) -> str:
     return f"{base}{sep}default"
 
 
+def _query_url(endpoint: str) -> str | None:
+    """The SPARQL query URL beside a store's GSP URL, for the two layouts known (Oxigraph, Virtuoso)."""
+    path = urllib.parse.urlsplit(endpoint).path.rstrip("/")
+    if path.endswith("/query"):
+        return endpoint
+    for gsp in ("/store", "/sparql-graph-crud-auth", "/sparql-graph-crud"):
+        if path.endswith(gsp):
+            parts = urllib.parse.urlsplit(endpoint)
+            new = path[: -len(gsp)] + ("/query" if gsp == "/store" else "/sparql")
+            return urllib.parse.urlunsplit((parts.scheme, parts.netloc, new, "", ""))
+    return None
+
+
+def count_triples(endpoint: str, graph: str | None, timeout: float = DEFAULT_TIMEOUT) -> int:
+    """How many triples the store holds in the graph: a COUNT where a query URL is known, else a GSP GET."""
+    query_url = _query_url(endpoint)
+    if query_url is not None:
+        where = f"GRAPH <{graph}> {{ ?s ?p ?o }}" if graph else "?s ?p ?o"
+        result = query(query_url, f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}", timeout)
+        rows = list(result) if isinstance(result, ox.QuerySolutions) else []
+        n = rows[0]["n"] if rows and len(rows) == 1 else None
+        if not isinstance(n, ox.Literal) or not n.value.isdigit():
+            raise RemoteError(f"{public_url(query_url)}: the store did not answer a COUNT of the graph")
+        return int(n.value)
+    body, _ = exchange(store_url(endpoint, graph), "GET", None, {"Accept": _NTRIPLES}, timeout,
+                       unsure="raise --timeout or check the store")
+    try:
+        return len({q.triple for q in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)})
+    except SyntaxError as exc:
+        raise RemoteError(f"{public_url(endpoint)}: the graph read back is not N-Triples ({str(exc)[:200]})") from None
+
+
 def put_graph(endpoint: str, graph: str | None, data: bytes, replace: bool,
-              timeout: float = DEFAULT_TIMEOUT) -> int:
-    """Upload N-Triples in one request: PUT replaces the graph, POST adds to it."""
+              timeout: float = DEFAULT_TIMEOUT) -> str:
+    """Upload N-Triples in one request (PUT replaces the graph, POST adds to it); return the URL used.
+
+    A redirect is refused, not followed (urllib would resend a POST as a GET without the data).
+    """
     url = store_url(endpoint, graph)
-    req = urllib.request.Request(url, data=data, method="PUT" if replace else "POST",
-                                 headers={"Content-Type": "application/n-triples"})
-    with _connection_errors(url, timeout, "the upload may or may not have been applied; "
-                                          "run load again with --replace", "the store kept its previous content"):
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            return resp.status
+    exchange(url, "PUT" if replace else "POST", data, {"Content-Type": _NTRIPLES}, timeout,
+             unsure="the upload may or may not have been applied; run load again with --replace",
+             refused="the store kept its previous content")
+    return public_url(url)
