@@ -308,13 +308,17 @@ def _context(store: ox.Store, focus: list[str], entry: list[list[ox.Triple]]) ->
     return sorted(triples, key=triple_key)
 
 
-def validate_entries(files: list[str], use_cache: bool = True) -> Report:
-    """Validate new entries with the graph; report only what they add or break."""
-    from rdflib import URIRef
+def validate_entries(files: list[str], use_cache: bool = True, engine: str = "rudof") -> Report:
+    """Validate new entries with the graph; report only what they add or break.
 
-    from .parsing import read_turtle, to_rdflib
+    engine: "rudof" (fast, the default) or "pyshacl" (the reference); a test holds them equal on every
+    test entry and example.
+    """
+    from .parsing import read_turtle
     from .store import open_store
 
+    if engine not in ENGINES:
+        raise UsageError(f"unknown SHACL engine {engine!r}", f"use one of: {', '.join(ENGINES)}")
     parsed = [read_turtle(f) for f in files]
     texts = {f: Path(f).read_text(encoding="utf-8", errors="replace") for f in files}
     store = open_store(use_cache=use_cache)
@@ -328,9 +332,9 @@ def validate_entries(files: list[str], use_cache: bool = True) -> Report:
         else:
             own.append(Result("Violation", "", "", "the entry holds no triples", "", "", files[0], 0,
                               "write the new inspection, organisation or event in Turtle"))
-        from rdflib import Graph
+        from .fast_shacl import report_of
 
-        return Report(own, _filtered_report(Graph(), own))
+        return Report(own, report_of([], not any(r.severity == "Violation" for r in own)))
     context = _context(store, focus, parsed)
     inside = _inside_data(files)
     if inside:
@@ -340,16 +344,13 @@ def validate_entries(files: list[str], use_cache: bool = True) -> Report:
         context = [t for t in context if t not in own_only]
     else:
         others = None
-    graph = to_rdflib(context)
     existing = {t.subject.value for t in context if isinstance(t.subject, ox.NamedNode)}
-    for triples in parsed:
-        to_rdflib(triples, graph)
-    results, report = run_shacl(graph, [URIRef(n) for n in focus])
+    results, report_for = _shacl_on(engine, context + [t for triples in parsed for t in triples], focus)
     baseline: set[tuple] = set()
     old_nodes = [n for n in focus if n in existing]
     if any(expand(r.focus) in old_nodes for r in results):
         # only then can a result be the graph's own: check those nodes without the entry
-        baseline = {r.key() for r in run_shacl(to_rdflib(context), [URIRef(n) for n in old_nodes])[0]}
+        baseline = {r.key() for r in _shacl_on(engine, context, old_nodes)[0]}
     own: list[Result] = []
     for r in results:
         if r.key() in baseline:
@@ -359,7 +360,27 @@ def validate_entries(files: list[str], use_cache: bool = True) -> Report:
     own.extend(_entry_checks(files, parsed, texts, store))
     own.extend(_duplicates(files, parsed, texts, store, others))
     own.sort(key=lambda r: (r.severity != "Violation", r.file, r.line, r.focus, r.path, r.message))
-    return Report(own, _filtered_report(report, own))
+    return Report(own, report_for(own))
+
+
+ENGINES = ("rudof", "pyshacl")
+
+
+def _shacl_on(engine: str, triples: list[ox.Triple], focus: list[str]):
+    """(results for the focus nodes, a function giving the SHACL report of some of them) by one engine."""
+    if engine == "pyshacl":
+        from rdflib import URIRef
+
+        from .parsing import to_rdflib
+
+        results, report = run_shacl(to_rdflib(triples), [URIRef(n) for n in focus])
+        return results, lambda own: _filtered_report(report, own)
+    from .fast_shacl import report_of, run_on
+
+    found = run_on(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), shapes_nt(), set(focus))
+    keyed = {r.key(): entries for r, entries in found.items()}
+    return list(found), lambda own: report_of([e for r in own for e in keyed.get(r.key(), [])],
+                                              not any(r.severity == "Violation" for r in own))
 
 
 def _entry_checks(files, parsed, texts, store: ox.Store | None = None) -> list[Result]:
