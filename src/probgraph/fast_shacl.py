@@ -10,6 +10,10 @@ default text beside it); a SPARQL constraint's message, filled in by rudof, is t
 
 from __future__ import annotations
 
+import contextlib
+import os
+from collections.abc import Iterator
+
 import pyoxigraph as ox
 
 from .names import PREFIXES, compact
@@ -78,11 +82,33 @@ def _validated(data_nt: bytes, shapes_nt: bytes) -> tuple:
     import pyrudof
 
     shapes = ox.Dataset(ox.parse(shapes_nt, format=ox.RdfFormat.N_TRIPLES))  # keeps the blank-node labels
-    engine = pyrudof.Rudof(pyrudof.RudofConfig())
-    engine.read_data(data_nt.decode("utf-8"), format=pyrudof.RDFFormat.NTriples)
-    # N-Triples keep the shapes' blank-node labels, so rudof's source shapes can be looked up in `shapes`
-    engine.read_shacl(shapes_nt.decode("utf-8"), format=pyrudof.ShaclFormat.NTriples)
-    return engine, engine.validate_shacl(), shapes
+    with _no_certificates():
+        engine = pyrudof.Rudof(pyrudof.RudofConfig())
+        engine.read_data(data_nt.decode("utf-8"), format=pyrudof.RDFFormat.NTriples)
+        # N-Triples keep the shapes' blank-node labels, so rudof's source shapes can be looked up in `shapes`
+        engine.read_shacl(shapes_nt.decode("utf-8"), format=pyrudof.ShaclFormat.NTriples)
+        return engine, engine.validate_shacl(), shapes
+
+
+@contextlib.contextmanager
+def _no_certificates() -> Iterator[None]:
+    """Point rustls at no certificate store while rudof reads inline data.
+
+    rudof builds an HTTP client for every read and so loads the system's certificates, 3,480 files under
+    /etc/ssl/certs here: 0.21 s a call, against 2 ms with SSL_CERT_FILE and SSL_CERT_DIR (which
+    rustls-native-certs reads instead) pointing at nothing (benchmarks/RESULTS.md). Nothing is fetched: the
+    data and shapes are given as text. The environment is restored afterwards.
+    """
+    saved = {name: os.environ.get(name) for name in ("SSL_CERT_FILE", "SSL_CERT_DIR")}
+    os.environ.update(dict.fromkeys(saved, os.devnull))
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _result(e, shapes: ox.Dataset):
