@@ -8,6 +8,7 @@ half-written entry and an interrupted compile leaves nothing behind.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -268,12 +269,9 @@ def announce(message: str, *args: object) -> None:
     logging.getLogger("probgraph").info(message, *args)
 
 
-def build(target: Path, files: list[Path], key: str, reasoner: str = "native") -> None:
-    """Parse, reason, clean and write one cache entry into `target`."""
-    announce("compiling the graph from %d files (ontology + data + %s)%s", len(files),
-             "OWL 2 RL rules" if reasoner == "native" else "owlrl's OWL 2 RL closure",
-             "" if reasoner == "native" else "; this takes a while once, then it is cached")
-
+def _entry_lines(files: list[Path], reasoner: str) -> tuple[list[bytes], dict[str, list[bytes]]]:
+    """The entry's canonical N-Quads lines (closure in the default graph, asserted in ASSERTED_GRAPH), and
+    the lines of asserted.nt and closure.nt."""
     from .rules import where_used
 
     store = load_inputs(files)
@@ -285,16 +283,58 @@ def build(target: Path, files: list[Path], key: str, reasoner: str = "native") -
     quads += b"".join(line[:-2] + suffix + b"\n" for line in asserted.splitlines())
     # one renaming over both graphs, so a blank node has the same label in the asserted graph and the closure
     lines = canonical_lines(quads)
-    nt = {"asserted": [line[: -len(suffix)] + b" ." for line in lines if line.endswith(suffix)],
-          "closure": [line for line in lines if not line.endswith(suffix)]}
-    meta: dict[str, object] = {"format": CACHE_FORMAT, "version": __version__, "key": key, "reasoner": reasoner,
-                               "inputs": len(files)}
-    for which in NT_FILES:
-        data = b"".join(line + b"\n" for line in nt[which])
-        (target / f"{which}.nt").write_bytes(data)
-        meta.update({f"{which}_triples": len(nt[which]), f"{which}_bytes": len(data),
-                     f"{which}_sha256": hashlib.sha256(data).hexdigest()})
-    store = ox.Store(str(target / "store"))
+    return lines, {"asserted": [line[: -len(suffix)] + b" ." for line in lines if line.endswith(suffix)],
+                   "closure": [line for line in lines if not line.endswith(suffix)]}
+
+
+def _open_meanwhile(path: Path):  # -> Callable[[], ox.Store]
+    """Start creating the on-disk store in a thread; the function returned waits for it (or raises its error).
+
+    RocksDB spends about 0.1 s of a cold compile starting its threads, and pyoxigraph releases the GIL
+    while it opens, so that time overlaps with parsing and reasoning instead of following them.
+    """
+    import threading
+
+    box: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            box["store"] = ox.Store(str(path))
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting caller
+            box["error"] = exc
+
+    thread = threading.Thread(target=run, name="probgraph-open-store", daemon=True)
+    thread.start()
+
+    def wait() -> ox.Store:
+        thread.join()
+        if "error" in box:
+            raise box["error"]
+        return box["store"]
+    return wait
+
+
+def build(target: Path, files: list[Path], key: str, reasoner: str = "native") -> None:
+    """Parse, reason, clean and write one cache entry into `target`."""
+    announce("compiling the graph from %d files (ontology + data + %s)%s", len(files),
+             "OWL 2 RL rules" if reasoner == "native" else "owlrl's OWL 2 RL closure",
+             "" if reasoner == "native" else "; this takes a while once, then it is cached")
+
+    disk = _open_meanwhile(target / "store")
+    try:
+        lines, nt = _entry_lines(files, reasoner)
+        meta: dict[str, object] = {"format": CACHE_FORMAT, "version": __version__, "key": key,
+                                   "reasoner": reasoner, "inputs": len(files)}
+        for which in NT_FILES:
+            data = b"".join(line + b"\n" for line in nt[which])
+            (target / f"{which}.nt").write_bytes(data)
+            meta.update({f"{which}_triples": len(nt[which]), f"{which}_bytes": len(data),
+                         f"{which}_sha256": hashlib.sha256(data).hexdigest()})
+    except BaseException:
+        with contextlib.suppress(Exception):
+            disk()  # let the opening finish, so nothing writes into the folder once the caller removes it
+        raise
+    store = disk()
     mark = ox.Quad(CACHE_GRAPH, KEY_PREDICATE, ox.Literal(key), CACHE_GRAPH)
     store.bulk_load(b"\n".join(lines) + b"\n" + ox.serialize([mark], format=ox.RdfFormat.N_QUADS),
                     format=ox.RdfFormat.N_QUADS)
