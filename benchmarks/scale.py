@@ -31,8 +31,8 @@ ROWS: list[tuple[str, str]] = []
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-def once(cmd: list[str], env: dict) -> tuple[float, float, int]:
-    """Wall seconds, peak resident MB and exit code of one whole process."""
+def once(cmd: list[str], env: dict) -> tuple[float, float, int, float]:
+    """Wall seconds, peak resident MB, exit code and CPU seconds (user + system) of one whole process."""
     t = time.perf_counter()
     proc = subprocess.Popen(cmd, env={**ENV, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -40,7 +40,7 @@ def once(cmd: list[str], env: dict) -> tuple[float, float, int]:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{cmd} failed: {proc.stderr.read().decode()[:400]}")
-    return wall, usage.ru_maxrss / 1024, proc.returncode
+    return wall, usage.ru_maxrss / 1024, proc.returncode, usage.ru_utime + usage.ru_stime
 
 
 def median(cmd: list[str], env: dict, runs: int) -> float:
@@ -71,14 +71,16 @@ def home_with(scale: int, where: Path) -> Path:
 
 def bench(label: str, env: dict, runs: int, tmp: Path, entry: Path, whole_graph: bool = True) -> None:
     cli = [PY, "-m", "probgraph"]
-    wall, rss, _ = once(cli + ["compile"], env)
-    row(f"{label}: cold `probgraph compile` (native rules), whole process", f"{wall:.2f} s, peak {rss:.0f} MB")
+    wall, rss, _, cpu = once(cli + ["compile"], env)
+    row(f"{label}: cold `probgraph compile` (native rules), whole process",
+        f"{wall:.2f} s ({cpu:.2f} s CPU), peak {rss:.0f} MB")
     cache = Path(env["PROBGRAPH_CACHE_DIR"])
     entry_dir = next(p for p in cache.iterdir() if len(p.name) == 32)
     cold_env = {**env, "PROBGRAPH_CACHE_DIR": str(tmp / f"cold-{label}")}
     query = ["query", "predecessors", "-p", "org=north-east-region", "--format", "csv"]
-    wall, _, _ = once(cli + query, cold_env)
-    row(f"{label}: cold first `probgraph query predecessors` (empty cache), whole process", f"{wall:.2f} s")
+    wall, _, _, cpu = once(cli + query, cold_env)
+    row(f"{label}: cold first `probgraph query predecessors` (empty cache), whole process",
+        f"{wall:.2f} s ({cpu:.2f} s CPU)")
     script = [str(Path(PY).parent / "probgraph")]
     warm = median(script + query, env, runs)
     text = (ROOT / "queries" / "predecessors.rq").read_text()
@@ -96,9 +98,9 @@ def bench(label: str, env: dict, runs: int, tmp: Path, entry: Path, whole_graph:
     row(f"{label}: `probgraph validate` of a 2-node entry, whole process", f"{wall:.2f} s")
     if not whole_graph:
         return
-    wall, rss, code = once(cli + ["validate"], env)
-    row(f"{label}: whole-graph `probgraph validate` (rudof), whole process", f"{wall:.2f} s, peak {rss:.0f} MB, "
-        f"exit {code}")
+    wall, rss, code, cpu = once(cli + ["validate"], env)
+    row(f"{label}: whole-graph `probgraph validate` (rudof), whole process", f"{wall:.2f} s ({cpu:.2f} s CPU), "
+        f"peak {rss:.0f} MB, exit {code}")
 
 
 def bound_text(env: dict) -> str:
@@ -143,9 +145,9 @@ def bench_entries(sizes: list[int], tmp: Path) -> None:
     for n in sizes:
         path = tmp / f"entry-{n}.ttl"
         many_inspections(n, path)
-        wall, rss, code = once([PY, "-m", "probgraph", "validate", str(path)], env)
+        wall, rss, code, cpu = once([PY, "-m", "probgraph", "validate", str(path)], env)
         row(f"real graph: `probgraph validate` of an entry of {n} new inspections, whole process",
-            f"{wall:.2f} s, peak {rss:.0f} MB, exit {code}")
+            f"{wall:.2f} s ({cpu:.2f} s CPU), peak {rss:.0f} MB, exit {code}")
 
 
 def main() -> None:
