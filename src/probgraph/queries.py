@@ -1,8 +1,8 @@
 """Stored SPARQL queries: their header, parameters bound as RDF terms, and running them.
 
 Each parameter is resolved to an RDF term and injected as a leading `BIND (<iri> AS ?name)` (or a literal
-in its own syntax) inside the WHERE group, and again at the start of each branch of a UNION directly inside
-it, the same way for every engine. A constant is what lets pyoxigraph plan the patterns after it as lookups:
+in its own syntax) inside the WHERE group, and again at the start of each UNION branch and OPTIONAL group directly
+inside it, the same way for every engine. A constant is what lets pyoxigraph plan the patterns after it as lookups:
 a term built by a function (`IRI("...")`) was right everywhere but made it scan and join (lineage queries at
 100k: seconds instead of milliseconds). A leading VALUES block gave the same rows on pyoxigraph and Oxigraph
 but not on Virtuoso, which evaluates a property path after it as if the variable were unbound
@@ -150,38 +150,40 @@ def bind(query: StoredQuery, values: dict[str, str], select: Callable[[str], Ite
     if m is None:
         raise UsageError(f"{query.source}: has parameters but no 'WHERE {{' to bind them in")
     text, bound = query.text, " " + "".join(blocks)
-    for at in reversed([m, *_union_branches(text, m)]):
+    for at in reversed([m, *_branch_groups(text, m)]):
         text = text[:at] + bound + text[at:]
     return text
 
 
-def _union_branches(text: str, where: int) -> list[int]:
-    """Offsets just after the '{' of each branch of a UNION directly inside the WHERE group at `where`.
+def _branch_groups(text: str, where: int) -> list[int]:
+    """Offsets just after the '{' of each UNION branch and OPTIONAL group directly inside the WHERE group.
 
-    The parameters are bound again at the start of each branch (not a sub-SELECT's): the same rows, since
-    the outer BIND joins every branch anyway, but pyoxigraph plans each branch on its own and only sees a
-    constant it is given there (lineage-inspections at 100k: 3.4 s with the outer BIND alone, ms with both).
+    The parameters are bound again at the start of each (not in a sub-SELECT, MINUS or a nested group): the
+    same rows, since every solution of the WHERE group carries the outer BIND's value and a branch or optional
+    part can only join with it, but pyoxigraph plans each group on its own and only treats a value as a
+    constant in the group that states it (lineage-inspections at 100k: 3.4 s with the outer BIND alone, about
+    0.1 s with both).
     """
     tokens = [tok for tok in _tokens(text) if tok[2] > where]
     out: list[int] = []
-    last: int | None = None  # the most recent group closed directly inside WHERE, by its opening offset
-    after_union = False
+    last: int | None = None  # the group just closed directly inside WHERE, by its opening offset
+    before = ""  # the keyword just before the current token, directly inside WHERE
     for i, (kind, tok, end, depth) in enumerate(tokens):
         if depth == 0:  # the WHERE group's own closing bracket
             break
-        if depth != 1:
+        if depth != 1 or kind == "close":
             continue
-        nested_select = i + 1 < len(tokens) and tokens[i + 1][1].upper() == "SELECT"
         if kind == "open" and tok == "{":
-            if after_union and not nested_select:
+            nested_select = i + 1 < len(tokens) and tokens[i + 1][1].upper() == "SELECT"
+            if before in ("UNION", "OPTIONAL") and not nested_select:
                 out.append(end)
-            last, after_union = (None if nested_select else end), False
-        elif kind == "word" and tok.upper() == "UNION":
-            if last is not None and last not in out:
-                out.append(last)
-            after_union = True
-        elif kind != "close":
-            last, after_union = None, False
+            last = None if nested_select or before == "MINUS" else end
+            before = ""
+            continue
+        before = tok.upper() if kind == "word" else ""
+        if before == "UNION" and last is not None and last not in out:
+            out.append(last)
+        last = None
     return sorted(out)
 
 
