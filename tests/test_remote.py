@@ -91,15 +91,18 @@ def test_parameter_binding_form_is_the_term_itself():
         assert next(iter(got))["v"] == term
 
 
-def test_parameters_are_bound_again_in_each_top_level_union_branch():
-    q = queries.from_text("SELECT ?x WHERE { { ?org <urn:p> ?x } UNION { ?org <urn:q> ?x } UNION { SELECT ?x WHERE { ?x <urn:r> ?y } }"
-                          " OPTIONAL { { ?x <urn:s> ?z } UNION { ?x <urn:t> ?z } } }")
+def test_parameters_are_bound_again_in_each_union_branch_and_optional_group():
+    q = queries.from_text("SELECT ?x WHERE { { ?org <urn:p> ?x } UNION { ?org <urn:q> ?x }"
+                          " UNION { SELECT ?x WHERE { ?x <urn:r> ?y } }"
+                          " OPTIONAL { { ?x <urn:s> ?z } UNION { ?x <urn:t> ?z } } MINUS { ?x <urn:u> ?org } }")
     q.params = [queries.Param("org", "text", False, "")]
     text = queries.bind(q, {"org": "northumbria"}, lambda _: [])
     b = 'BIND ("northumbria" AS ?org)'
-    assert text.count(b) == 3  # the WHERE group and two branches; not the sub-SELECT, not a nested union
-    assert text.index(b) < text.index("{ {")  # the leading one comes first
+    # the WHERE group, two branches and the OPTIONAL group; not the sub-SELECT, a nested union or MINUS
+    assert text.count(b) == 4
+    assert text.startswith(f"SELECT ?x WHERE {{ {b}")  # the leading one comes first
     assert f"{{ {b}  ?org <urn:p> ?x }}" in text and f"{{ {b}  ?org <urn:q> ?x }}" in text
+    assert f"OPTIONAL {{ {b}  {{ ?x" in text and "MINUS { ?x <urn:u> ?org }" in text
     ox.Store().query(text)  # still a query
 
 
