@@ -16,10 +16,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
+from probgraph.hints import as_turtle
 from probgraph.namespaces import compact
 from probgraph.validation import render_report, validate_entries
 
@@ -94,6 +96,25 @@ def test_bad_entry_breaks_its_shape(path: Path):
         assert report.exit_code() == 1
     else:
         assert report.exit_code() == 0 and report.exit_code(strict=True) == 1
+    # issue 12: every shape result says what to write instead, as Turtle that parses when pasted
+    for r in report.results:
+        if r.shape:
+            assert r.hint, f"{path.name}: {r.shape} on {r.focus} ({r.message!r}) has no hint"
+            assert parses(r.hint), f"{path.name}: the hint {r.hint!r} does not parse as Turtle"
+
+
+def parses(hint: str) -> bool:
+    """Whether a hint, under the canonical prefixes, is Turtle with at least one triple."""
+    try:
+        return bool(list(ox.parse(as_turtle(hint).encode("utf-8"), format=ox.RdfFormat.TURTLE)))
+    except SyntaxError:
+        return False
+
+
+def test_the_hint_check_can_fail():
+    assert parses("inspection:2026-x pg:overallRating rating:good .")
+    assert not parses("inspection:2026-x pg:overallRating pgv:rating/good .")  # the old suggestion
+    assert not parses("# only a comment")
 
 
 @pytest.mark.parametrize("path", entries("good"))
