@@ -1,15 +1,9 @@
 """Every SHACL shape, exercised by small entries validated together with the graph.
 
-tests/entries/bad/<Shape>-<what>.ttl must break the shape named in its header:
-
-    # shape: pgsh:InspectionShape
-    # focus: inspection:2026-sunderland-pdu
-    # severity: Violation
-    # expect: <a substring of the message>
-
-and tests/entries/good/<Shape>-<what>.ttl must exercise that shape and pass with no results at all.
-A header line `# xfail: <reason>` marks an entry that shows a known problem (in a shape or in the
-validator); the test is then expected to fail, strictly, so it flags the day the problem is fixed.
+tests/entries/bad/<Shape>-<what>.ttl must break the shape named in its header (grammar: corpus.py),
+with a hint under every shape result that parses as Turtle; tests/entries/good/<Shape>-<what>.ttl must
+exercise that shape and pass with no results at all. A header line `# xfail: <reason>` marks an entry
+that shows a known problem; the test is then expected to fail, strictly, so it flags the day it is fixed.
 """
 
 from __future__ import annotations
@@ -25,29 +19,18 @@ from probgraph.hints import as_turtle
 from probgraph.namespaces import compact
 from probgraph.validation import render_report, validate_entries
 
+from corpus import ENTRIES, entry_files, header
+
 ROOT = Path(__file__).resolve().parent.parent
-ENTRIES = Path(__file__).resolve().parent / "entries"
 SHAPES_FILE = ROOT / "shapes" / "probgraph-shapes.ttl"
 SH = "http://www.w3.org/ns/shacl#"
 TARGETS = ("targetClass", "targetNode", "targetSubjectsOf", "targetObjectsOf")
 CONSTRAINTS = ("property", "sparql")
 
 
-def header(path: Path) -> dict[str, str]:
-    """The `# key: value` lines at the top of an entry, before its first non-comment line."""
-    out: dict[str, str] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.startswith("#"):
-            break
-        key, sep, value = line[1:].strip().partition(":")
-        if sep and key.strip() in ("shape", "focus", "severity", "expect", "xfail"):
-            out[key.strip()] = value.strip()
-    return out
-
-
 def entries(kind: str) -> list:
     params = []
-    for path in sorted((ENTRIES / kind).glob("*.ttl")):
+    for path in entry_files(kind):
         reason = header(path).get("xfail")
         marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
         params.append(pytest.param(path, id=path.name, marks=marks))

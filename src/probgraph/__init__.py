@@ -84,7 +84,7 @@ def _given_query(name: str | None, file: str | None, sparql: str | None) -> quer
 
         raise UsageError("give exactly one of: a stored query NAME, --file FILE, --sparql TEXT",
                          "see: probgraph queries")
-    q = queries.get(name) if name else queries.from_file(file) if file else queries.from_text(sparql)
+    q = queries.get(name) if name else queries.from_file(file) if file else queries.from_text(sparql or "")
     queries.check_nesting(q)
     if not name:  # stored queries ship with the package and are checked by the tests
         queries.check_safe(q)

@@ -8,6 +8,7 @@ traceback.
 from __future__ import annotations
 
 import sys
+from typing import NoReturn
 
 from .errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, ProbgraphError, UsageError, printable, shown
 
@@ -116,15 +117,15 @@ def fast_query_args(argv: list[str]) -> _Args | None:
     for arg in rest:
         opt, eq, value = arg.partition("=") if arg.startswith("--") else (arg, "", "")
         if opt in ("-p", "--param", "--format"):
-            value = value if eq else next(rest, None)
-            if value is None or (not eq and value.startswith("-")):
+            given = value if eq else next(rest, None)
+            if given is None or (not eq and given.startswith("-")):
                 return None
-            if opt == "--format" and (fmt is not None or value not in QUERY_FORMATS):
+            if opt == "--format" and (fmt is not None or given not in QUERY_FORMATS):
                 return None
             if opt == "--format":
-                fmt = value
+                fmt = given
             else:
-                params.append(value)
+                params.append(given)
         elif arg.startswith("-p") and len(arg) > 2 and arg[2] != "=":
             params.append(arg[2:])
         else:
@@ -139,7 +140,7 @@ def build_parser():  # -> argparse.ArgumentParser
     from .bounded import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 
     class _Parser(argparse.ArgumentParser):
-        def error(self, message: str) -> None:  # one line and exit 2, as for every other bad input
+        def error(self, message: str) -> NoReturn:  # one line and exit 2, as for every other bad input
             self.print_usage(sys.stderr)
             raise SystemExit(_fail(UsageError(message, f"see: {self.prog} --help")))
 

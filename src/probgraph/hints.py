@@ -29,7 +29,7 @@ def _constraints() -> tuple[tuple[str, str, re.Pattern[str], str], ...]:
 
     triples = [t for f in resources.turtle_files("shapes") for t in read_turtle(f)]
 
-    def objects(s: ox.NamedNode | ox.BlankNode, p: str) -> list:
+    def objects(s: object, p: str) -> list:
         return [t.object for t in triples if t.subject == s and t.predicate.value == p]
 
     out = []

@@ -2,7 +2,8 @@
 
 Shapes are checked on the asserted data with the ontology and vocabularies beside it, without
 reasoning: sh:class still follows rdfs:subClassOf, but a domain or range axiom cannot make a
-wrong reference look right, and pySHACL is far faster without inference (perf-baseline.md).
+wrong reference look right, and pySHACL is far faster without inference (docs/design-decisions.md,
+"Measured reasons").
 For an entry, the report keeps only results that the graph alone does not have: what the entry
 adds or breaks, wherever in the graph that shows.
 """
@@ -475,8 +476,15 @@ def _duplicates(files: list[str], parsed: list[list[ox.Triple]], texts: dict[str
                      if found else "the graph")
             out.append(Result("Violation", name, "", f"is already defined in {where}; "
                               "pick a new slug or edit that file", "", "", f,
-                              subject_line(texts[f], name), f"{name}-2 (a new slug), or edit {where.split(':')[0]}"))
+                              subject_line(texts[f], name), _new_slug_hint(node, triples, where)))
     return out
+
+
+def _new_slug_hint(node: ox.NamedNode, triples: list[ox.Triple], where: str) -> str:
+    """A duplicate's hint: the node under a new slug, as Turtle, or the file to edit instead."""
+    kinds = sorted(compact(t.object.value) for t in triples
+                   if t.subject == node and t.predicate.value == RDF_TYPE and isinstance(t.object, ox.NamedNode))
+    return f"{turtle_name(node.value + '-2')} a {kinds[0]} .  # a new slug, or edit {where.split(':')[0]} instead"
 
 
 def _hint(r: Result, store: ox.Store) -> str:
