@@ -85,7 +85,7 @@ def compiled(use_cache: bool = True, rebuild: bool = False, reasoner: str | None
         else:
             lock = _hold_lock(tmp)
             try:
-                build(tmp, files, key, reasoner)
+                build(tmp, files, key, reasoner, cached=True)
                 if Compiled(entry).is_complete() and not rebuild:
                     shutil.rmtree(tmp, ignore_errors=True)  # another process finished first: use its entry
                     return Compiled(entry)
@@ -115,7 +115,7 @@ def compiled(use_cache: bool = True, rebuild: bool = False, reasoner: str | None
     key = cache_key(key_inputs(reasoner), reasoner)
     (tmp / key).mkdir()  # an entry is named by its key, which meta.json must match
     try:
-        build(tmp / key, files, key, reasoner)
+        build(tmp / key, files, key, reasoner, cached=False)
     except OSError as exc:  # a full disk, most often: say so rather than answer nothing
         shutil.rmtree(tmp, ignore_errors=True)
         raise UsageError(f"cannot compile the graph in the temporary folder {tmp.parent} "
@@ -314,11 +314,11 @@ def _open_meanwhile(path: Path):  # -> Callable[[], ox.Store]
     return wait
 
 
-def build(target: Path, files: list[Path], key: str, reasoner: str = "native") -> None:
-    """Parse, reason, clean and write one cache entry into `target`."""
+def build(target: Path, files: list[Path], key: str, reasoner: str = "native", cached: bool = True) -> None:
+    """Parse, reason, clean and write one cache entry into `target` (a temporary one unless `cached`)."""
+    slow = "" if reasoner == "native" else "; this takes a while" + (" once, then it is cached" if cached else "")
     announce("compiling the graph from %d files (ontology + data + %s)%s", len(files),
-             "OWL 2 RL rules" if reasoner == "native" else "owlrl's OWL 2 RL closure",
-             "" if reasoner == "native" else "; this takes a while once, then it is cached")
+             "OWL 2 RL rules" if reasoner == "native" else "owlrl's OWL 2 RL closure", slow)
 
     disk = _open_meanwhile(target / "store")
     try:

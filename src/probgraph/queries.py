@@ -346,3 +346,16 @@ def selector(store: ox.Store) -> Callable[[str], list[tuple]]:
     def select(q: str) -> list[tuple]:
         return rows_of(store.query(q))[1]
     return select
+
+
+def listing() -> str:
+    """Every stored query with its title, description, parameters and example calls, as plain text."""
+    lines = []
+    for name, q in stored_queries().items():
+        lines.append(f"{name}\n  {q.title}\n  {q.description}")
+        for prm in q.params:
+            lines.append(f"  -p {prm.name}=<{prm.kind}>  {prm.description}")
+        for ex in q.examples:
+            lines.append(f"  e.g. probgraph query {name} {ex}")
+        lines.append("")
+    return "\n".join(lines)

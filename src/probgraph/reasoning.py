@@ -60,7 +60,7 @@ def clean(closure: Graph, asserted: Graph) -> Graph:
     """Drop literal-subject triples, reflexive owl:sameAs, owl:Thing typing and inferred axioms.
 
     Literal subjects make the export unloadable in stores (OWL-RL#63); reflexive sameAs made
-    the Turtle export differ between processes (engineering-anchors.md, 3.2).
+    the Turtle export differ between processes (docs/design-decisions.md, "Measured reasons").
     """
     from rdflib import Literal, URIRef
     from rdflib.namespace import OWL, RDF

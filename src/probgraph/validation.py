@@ -2,7 +2,8 @@
 
 Shapes are checked on the asserted data with the ontology and vocabularies beside it, without
 reasoning: sh:class still follows rdfs:subClassOf, but a domain or range axiom cannot make a
-wrong reference look right, and pySHACL is far faster without inference (perf-baseline.md).
+wrong reference look right, and pySHACL is far faster without inference (docs/design-decisions.md,
+"Measured reasons").
 For an entry, the report keeps only results that the graph alone does not have: what the entry
 adds or breaks, wherever in the graph that shows.
 """
@@ -23,7 +24,8 @@ if TYPE_CHECKING:
 
 from . import resources
 from .errors import EXIT_INVALID, EXIT_OK, UsageError, cut, printable
-from .namespaces import PG, PGID, RDF_TYPE, compact, expand
+from .hints import shape_hint
+from .namespaces import PG, PGID, RDF_TYPE, compact, expand, turtle_name
 
 SH = "http://www.w3.org/ns/shacl#"
 _IRI = re.compile(r"https?://[^\s<>\"{}|^`;,()]*[^\s<>\"{}|^`;,().]")  # an IRI in running text
@@ -217,6 +219,8 @@ def _in_files(results: list[Result], files: list[Path]) -> list[Result]:
                 shown = f.relative_to(base).as_posix() if f.is_relative_to(base) else str(f)
                 r = Result(**{**asdict(r), "file": shown, "line": line})
                 break
+        if r.shape and not r.hint:
+            r = Result(**{**asdict(r), "hint": shape_hint(r.shape, r.path, r.focus, r.message)})
         out.append(r)
     return out
 
@@ -521,27 +525,38 @@ def _duplicates(files: list[str], parsed: list[list[ox.Triple]], texts: dict[str
                      if found else "the graph")
             out.append(Result("Violation", name, "", f"is already defined in {where}; "
                               "pick a new slug or edit that file", "", "", f,
-                              subject_line(texts[f], name), f"{name}-2 (a new slug), or edit {where.split(':')[0]}"))
+                              subject_line(texts[f], name), _new_slug_hint(node, triples, where)))
     return out
 
 
+def _new_slug_hint(node: ox.NamedNode, triples: list[ox.Triple], where: str) -> str:
+    """A duplicate's hint: the node under a new slug, as Turtle, or the file to edit instead."""
+    kinds = sorted(compact(t.object.value) for t in triples
+                   if t.subject == node and t.predicate.value == RDF_TYPE and isinstance(t.object, ox.NamedNode))
+    return f"{turtle_name(node.value + '-2')} a {kinds[0]} .  # a new slug, or edit {where.split(':')[0]} instead"
+
+
 def _hint(r: Result, store: ox.Store) -> str:
-    """'did you mean' for a reference to a pgid: IRI that the graph does not have."""
+    """What to write instead: the shape's pgsh:hint, or the nearest names for a pgid: IRI the graph lacks."""
     from .compile import ASSERTED_GRAPH
 
+    hint = shape_hint(r.shape, r.path, r.focus, r.message)
     iri = expand(r.value) if r.value != r.focus else None
     if not iri or not iri.startswith(PGID):
-        return ""
+        return hint
     if any(True for _ in store.quads_for_pattern(ox.NamedNode(iri), None, None, ASSERTED_GRAPH)):
-        return ""
+        return hint
     folder = iri[len(PGID):].split("/", 1)[0]
     known = [compact(sol["s"].value) for sol in store.query(
         f"SELECT DISTINCT ?s WHERE {{ GRAPH <{ASSERTED_GRAPH.value}> {{ ?s ?p ?o }} "
         f"FILTER STRSTARTS(STR(?s), \"{PGID}{folder}/\") }}")]
     close = difflib.get_close_matches(r.value, sorted(known), n=3, cutoff=0.75)
-    if close:
-        return f"{r.value} is not in the graph; did you mean {', '.join(close)}?"
-    return f"{r.value} is not in the graph; define it in the entry or use an existing IRI"
+    focus = turtle_name(expand(r.focus) or r.focus)
+    if close and r.path and not r.path.startswith("^"):
+        others = f" (or {', '.join(close[1:])})" if close[1:] else ""
+        return f"{focus} {r.path} {close[0]} .  # {r.value} is not in the graph; did you mean {close[0]}{others}?"
+    return (hint or f"{focus} {r.path} {r.value} .") + \
+        f"  # {r.value} is not in the graph: define it in the entry or use a name the graph has"
 
 
 def _filtered_report(report, own: list[Result]) -> bytes:
