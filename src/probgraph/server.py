@@ -70,7 +70,7 @@ class Endpoint:
                 form = urllib.parse.parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
                 if "update" in form:
                     return _refuse(403, "this endpoint is read-only: SPARQL Update is refused")
-                text = (form.get("query") or [None])[0]
+                text = form["query"][0] if form.get("query") else None
             elif kind == "application/sparql-query":
                 text = body.decode("utf-8", "replace")
             else:
