@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
@@ -11,18 +12,31 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"
-pytest_plugins = ["triplestores"]  # the Oxigraph and Virtuoso fixtures (tests/triplestores.py)
+pytest_plugins = ["triplestores",  # the Oxigraph and Virtuoso fixtures (tests/triplestores.py)
+                  "suite_speed"]  # longest tests first, servers once per run (tests/suite_speed.py)
+
+
+def run_folder(tmp_path_factory) -> Path:
+    """The temporary folder of this test run that every pytest-xdist worker shares."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
 @pytest.fixture(scope="session", autouse=True)
 def private_cache(tmp_path_factory):
-    """Every test, and every CLI process a test starts, uses one fresh cache folder."""
-    cache = tmp_path_factory.mktemp("cache")
+    """Every test, and every CLI process a test starts, uses one fresh cache folder, shared by the run's workers.
+
+    The first worker compiles under a file lock; the others wait and find the entry ready (one compile per run).
+    """
+    cache = run_folder(tmp_path_factory) / "cache"
     old = os.environ.get("PROBGRAPH_CACHE_DIR")
     os.environ["PROBGRAPH_CACHE_DIR"] = str(cache)
     import probgraph
 
-    probgraph.compile_graph()
+    with open(cache.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        cache.mkdir(exist_ok=True)
+        probgraph.compile_graph()
     yield cache
     if old is None:
         os.environ.pop("PROBGRAPH_CACHE_DIR", None)

@@ -30,9 +30,15 @@ def own_cache(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def good(own_cache):
-    """A fresh entry and the bytes of its exports, to compare with after damage."""
+def good(own_cache, private_cache):
+    """A sound entry and the bytes of its exports, to compare with after damage.
+
+    A copy of the session's entry (a compile writes the same bytes, and costs seconds), taken up by compiled().
+    """
+    session_entry = next(p for p in private_cache.iterdir() if (p / "meta.json").exists())
+    shutil.copytree(session_entry, own_cache / session_entry.name)
     entry = compiled()
+    assert entry.path == own_cache / session_entry.name, "the copy is the entry in use"
     return entry, {w: entry.read_nt(w) for w in ("asserted", "closure")}
 
 

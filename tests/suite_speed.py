@@ -1,0 +1,71 @@
+"""How the suite is spread over pytest-xdist workers (`--dist loadgroup`, see pyproject.toml): longest first.
+
+Measured in benchmarks/RESULTS.md ("Test suite speed"): two reference tests (pySHACL and owlrl on the whole
+graph) take more than a third of the suite's time, and servers or a browser started once per worker cost their
+start-up again on every worker. So:
+
+- the longest tests are collected first, so each starts on its own worker at once instead of being queued behind
+  other work and ending the run late (longest-processing-time-first), each followed by one short test;
+- tests that need Virtuoso and Oxigraph, or the browser, share one worker each (an xdist group), so each server
+  and the browser start once per run rather than once per worker.
+
+Nothing here changes what a test checks; it only decides where and when it runs. Without xdist (`-n 0`) only
+the order changes.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+# Longest first, from `pytest --durations` (the next longest is under a tenth of the first).
+LONGEST = (
+    "tests/test_fast_shacl.py::test_rudof_gives_pyshacl_results_on_the_whole_graph",
+    "tests/test_native_reasoner.py::test_native_closure_equals_owlrl_on_the_real_graph",
+)
+
+# Next longest (10-20 s each): started right after the groups, so that none of them is left to end the run.
+LONG = (
+    "tests/test_territory.py::test_coverage_of_every_place_finds_each_level",
+    "tests/test_native_reasoner.py::test_native_closure_equals_owlrl_on_a_generated_graph",
+    "tests/test_site.py::test_build_is_deterministic_and_replaces_only_its_own_folder",
+)
+
+# A test that uses one of these fixtures runs on the worker that holds the group's servers.
+# (remote_store picks oxigraph or virtuoso with request.getfixturevalue, so it is named too.)
+GROUPS = {
+    "triplestores": {"oxigraph", "virtuoso", "remote_store"},
+    "browser": {"browser"},
+}
+
+
+def group_of(item: pytest.Item) -> str | None:
+    used = set(getattr(item, "fixturenames", ()))
+    return next((name for name, fixtures in GROUPS.items() if used & fixtures), None)
+
+
+def rank(item: pytest.Item) -> int:
+    """0, 1, ... for the LONGEST tests; then grouped tests; then LONG ones; then the other reference and slow
+    tests; then the rest."""
+    if item.nodeid in LONGEST:
+        return LONGEST.index(item.nodeid)
+    if group_of(item):
+        return len(LONGEST)
+    if item.nodeid.split("[")[0] in LONG:
+        return len(LONGEST) + 1
+    if item.get_closest_marker("reference") or item.get_closest_marker("slow"):
+        return len(LONGEST) + 2
+    return len(LONGEST) + 3
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the xdist_group marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        group = group_of(item)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+    items.sort(key=rank)  # stable: within a rank, collection order
+    # xdist hands each worker its next test at once; that one waits until the long test ends, and a group
+    # queued there was seen split over two workers. So one short test follows each long one.
+    longest = sum(1 for item in items if item.nodeid in LONGEST)
+    short = [item for item in items if rank(item) == len(LONGEST) + 3][:longest]
+    items[longest:] = short + [item for item in items[longest:] if item not in short]
