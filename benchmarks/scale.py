@@ -22,6 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from entries import many_inspections  # noqa: E402
 from generate import generate  # noqa: E402
 from run import ENTRY  # noqa: E402
 
@@ -30,8 +31,8 @@ ROWS: list[tuple[str, str]] = []
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-def once(cmd: list[str], env: dict) -> tuple[float, float, int]:
-    """Wall seconds, peak resident MB and exit code of one whole process."""
+def once(cmd: list[str], env: dict) -> tuple[float, float, int, float]:
+    """Wall seconds, peak resident MB, exit code and CPU seconds (user + system) of one whole process."""
     t = time.perf_counter()
     proc = subprocess.Popen(cmd, env={**ENV, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -39,12 +40,17 @@ def once(cmd: list[str], env: dict) -> tuple[float, float, int]:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{cmd} failed: {proc.stderr.read().decode()[:400]}")
-    return wall, usage.ru_maxrss / 1024, proc.returncode
+    return wall, usage.ru_maxrss / 1024, proc.returncode, usage.ru_utime + usage.ru_stime
 
 
 def median(cmd: list[str], env: dict, runs: int) -> float:
     once(cmd, env)  # warm-up
     return statistics.median(once(cmd, env)[0] for _ in range(runs))
+
+
+def load(when: str) -> None:
+    """The load average as a row: other jobs share this machine's two cores, so figures need it beside them."""
+    row(f"load average (1, 5, 15 min) {when}", ", ".join(f"{x:.2f}" for x in os.getloadavg()))
 
 
 def row(what: str, value: str) -> None:
@@ -63,16 +69,18 @@ def home_with(scale: int, where: Path) -> Path:
     return home
 
 
-def bench(label: str, env: dict, runs: int, tmp: Path, entry: Path) -> None:
+def bench(label: str, env: dict, runs: int, tmp: Path, entry: Path, whole_graph: bool = True) -> None:
     cli = [PY, "-m", "probgraph"]
-    wall, rss, _ = once(cli + ["compile"], env)
-    row(f"{label}: cold `probgraph compile` (native rules), whole process", f"{wall:.2f} s, peak {rss:.0f} MB")
+    wall, rss, _, cpu = once(cli + ["compile"], env)
+    row(f"{label}: cold `probgraph compile` (native rules), whole process",
+        f"{wall:.2f} s ({cpu:.2f} s CPU), peak {rss:.0f} MB")
     cache = Path(env["PROBGRAPH_CACHE_DIR"])
     entry_dir = next(p for p in cache.iterdir() if len(p.name) == 32)
     cold_env = {**env, "PROBGRAPH_CACHE_DIR": str(tmp / f"cold-{label}")}
     query = ["query", "predecessors", "-p", "org=north-east-region", "--format", "csv"]
-    wall, _, _ = once(cli + query, cold_env)
-    row(f"{label}: cold first `probgraph query predecessors` (empty cache), whole process", f"{wall:.2f} s")
+    wall, _, _, cpu = once(cli + query, cold_env)
+    row(f"{label}: cold first `probgraph query predecessors` (empty cache), whole process",
+        f"{wall:.2f} s ({cpu:.2f} s CPU)")
     script = [str(Path(PY).parent / "probgraph")]
     warm = median(script + query, env, runs)
     text = (ROOT / "queries" / "predecessors.rq").read_text()
@@ -80,13 +88,30 @@ def bench(label: str, env: dict, runs: int, tmp: Path, entry: Path) -> None:
     bound = text[:at] + " VALUES ?org { <https://w3id.org/probgraph/id/org/north-east-region> } " + text[at:]
     oxi = median([str(Path(PY).parent / "oxigraph"), "query", "--location", str(entry_dir / "store"),
                   "--query", bound, "--results-format", "csv"], env, runs)
-    row(f"{label}: warm `probgraph query predecessors` / `oxigraph query` (same query, same store)",
+    row(f"{label}: warm `probgraph query predecessors` / `oxigraph query` (the org bound by VALUES, same store)",
         f"{warm * 1000:.0f} ms / {oxi * 1000:.0f} ms = {warm / oxi:.2f}x")
+    same = median([str(Path(PY).parent / "oxigraph"), "query", "--location", str(entry_dir / "store"),
+                   "--query", bound_text(env), "--results-format", "csv"], env, runs)
+    row(f"{label}: warm `probgraph query predecessors` / `oxigraph query` of the very text probgraph runs",
+        f"{warm * 1000:.0f} ms / {same * 1000:.0f} ms = {warm / same:.2f}x")
     wall = median(cli + ["validate", str(entry)], env, max(3, runs // 5))
     row(f"{label}: `probgraph validate` of a 2-node entry, whole process", f"{wall:.2f} s")
-    wall, rss, code = once(cli + ["validate"], env)
-    row(f"{label}: whole-graph `probgraph validate` (rudof), whole process", f"{wall:.2f} s, peak {rss:.0f} MB, "
-        f"exit {code}")
+    if not whole_graph:
+        return
+    wall, rss, code, cpu = once(cli + ["validate"], env)
+    row(f"{label}: whole-graph `probgraph validate` (rudof), whole process", f"{wall:.2f} s ({cpu:.2f} s CPU), "
+        f"peak {rss:.0f} MB, exit {code}")
+
+
+def bound_text(env: dict) -> str:
+    """The query text `probgraph query predecessors -p org=north-east-region` sends to the engine."""
+    code = """
+from probgraph import queries
+from probgraph.store import open_store
+store = open_store()
+print(queries.bind(queries.get("predecessors"), {"org": "north-east-region"}, queries.selector(store)))
+"""
+    return subprocess.run([PY, "-c", code], env={**ENV, **env}, capture_output=True, check=True, text=True).stdout
 
 
 def stored_queries(label: str, env: dict) -> None:
@@ -115,33 +140,27 @@ for name, q in sorted(queries.stored_queries().items()):
         row(f"{label}: stored query `{name}` (in process, best of 3)", f"{float(secs) * 1000:.1f} ms")
 
 
-def many_inspections(n: int, path: Path) -> None:
-    """An entry of n new inspections (each with one finding) of an existing PDU, as ENTRY writes one."""
-    head, body = ENTRY.split("<https://w3id.org/probgraph/id/inspection/bench-new>", 1)
-    body = "<https://w3id.org/probgraph/id/inspection/bench-new>" + body
-    body = body.format(org="sunderland-pdu", src="hmip-2020-02-11-northumbria-crc")
-    with path.open("w", encoding="utf-8") as fh:
-        fh.write(head)
-        for i in range(n):
-            fh.write(body.replace("bench-new", f"bench-new-{i}"))
-
-
 def bench_entries(sizes: list[int], tmp: Path) -> None:
     env = {"PROBGRAPH_CACHE_DIR": str(tmp / "cache-0")}
     for n in sizes:
         path = tmp / f"entry-{n}.ttl"
         many_inspections(n, path)
-        wall, rss, code = once([PY, "-m", "probgraph", "validate", str(path)], env)
+        wall, rss, code, cpu = once([PY, "-m", "probgraph", "validate", str(path)], env)
         row(f"real graph: `probgraph validate` of an entry of {n} new inspections, whole process",
-            f"{wall:.2f} s, peak {rss:.0f} MB, exit {code}")
+            f"{wall:.2f} s ({cpu:.2f} s CPU), peak {rss:.0f} MB, exit {code}")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--scales", default="0,100000", help="generated triples added to the real data; 0 = real only")
     ap.add_argument("--runs", type=int, default=15)
+    ap.add_argument("--whole-graph-up-to", type=int, default=10**9,
+                    help="run the whole-graph validate only at scales up to this many generated triples")
+    ap.add_argument("--no-stored-queries", dest="stored_queries", action="store_false",
+                    help="skip the per-query rows (issue-14v's)")
     ap.add_argument("--entries", default="", help="also validate entries of these many new inspections, e.g. 100,1000")
     args = ap.parse_args()
+    load("at the start")
     row("`python -c pass`, whole process", f"{median([PY, '-c', 'pass'], {}, args.runs) * 1000:.0f} ms")
     row("`python -c 'import pyoxigraph'`, whole process",
         f"{median([PY, '-c', 'import pyoxigraph'], {}, args.runs) * 1000:.0f} ms")
@@ -154,11 +173,13 @@ def main() -> None:
             env = {"PROBGRAPH_CACHE_DIR": str(tmp / f"cache-{scale}")}
             if scale:
                 env["PROBGRAPH_HOME"] = str(home_with(scale, tmp))
-            bench(label, env, args.runs if scale < 1_000_000 else 5, tmp, entry)
-            if scale < 1_000_000:
+            bench(label, env, args.runs if scale < 1_000_000 else 5, tmp, entry, scale <= args.whole_graph_up_to)
+            if scale < 1_000_000 and args.stored_queries:
                 stored_queries(label, env)
+            load(f"after the {label} rows")
         if args.entries:
             bench_entries([int(n) for n in args.entries.split(",")], tmp)
+            load("after the entries")
     print("| measurement | figure |\n|---|---|")
     for what, value in ROWS:
         print(f"| {what} | {value} |")

@@ -54,6 +54,7 @@ def test_a_reused_iri_is_reported_as_a_duplicate(tmp_path):
     assert ("inspection:2020-northumbria-crc is already defined in data/inspections/2020-northumbria-crc.ttl:"
             in out)
     assert "pick a new slug or edit that file" in out
+    assert "hint: inspection:2020-northumbria-crc-2 a pg:Inspection .  # a new slug, or edit data/" in out
 
 
 def test_whole_graph_results_carry_file_and_line(home, tmp_path, monkeypatch):

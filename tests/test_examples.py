@@ -1,7 +1,9 @@
 """The contributor examples, run through the real command line: `probgraph validate FILE`.
 
-examples/valid/*.ttl must conform (exit 0, "0 violations"); examples/invalid/*.ttl must not (exit 1), and
-every `# expect: <text>` line in an invalid example's leading comments must appear in what is printed.
+Guards issue 12's one example corpus: examples/invalid and examples/valid are links to entries in
+tests/entries/bad and tests/entries/good (same header grammar, one parser: corpus.py), and each
+behaves through the CLI as its header says: a bad one exits 1 with its expected message and a hint,
+a good one exits 0 with no results.
 """
 
 from __future__ import annotations
@@ -11,25 +13,11 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, run_cli
-
-EXAMPLES = ROOT / "examples"
+from corpus import ENTRIES, EXAMPLE_KINDS, example_files, first_line, header
 
 
 def examples(kind: str) -> list:
-    return [pytest.param(p, id=p.name) for p in sorted((EXAMPLES / kind).glob("*.ttl"))]
-
-
-def leading_comments(path: Path) -> list[str]:
-    out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.startswith("#"):
-            break
-        out.append(line[1:].strip())
-    return out
-
-
-def expectations(path: Path) -> list[str]:
-    return [c.split(":", 1)[1].strip() for c in leading_comments(path) if c.startswith("expect:")]
+    return [pytest.param(p, id=p.name) for p in example_files(kind)]
 
 
 def validate(path: Path):
@@ -41,12 +29,22 @@ def validate(path: Path):
 
 
 def test_there_are_enough_examples():
-    assert len(examples("valid")) >= 3
-    assert len(examples("invalid")) >= 4
+    assert len(example_files("valid")) >= 2
+    assert len(example_files("invalid")) >= 4
+
+
+@pytest.mark.parametrize("kind", sorted(EXAMPLE_KINDS))
+def test_every_example_is_a_link_to_an_entry(kind: str):
+    """One corpus: an example is an entry of tests/entries, not a copy that can drift from it."""
+    for path in example_files(kind):
+        assert path.is_symlink(), f"{path.name} should link to an entry in tests/entries/{EXAMPLE_KINDS[kind]}"
+        target = path.resolve()
+        assert target.parent == (ENTRIES / EXAMPLE_KINDS[kind]).resolve(), f"{path.name} -> {target}"
 
 
 @pytest.mark.parametrize("path", examples("valid"))
 def test_valid_example_conforms(path: Path):
+    assert first_line(path).startswith("# GOOD:")
     code, out, err = validate(path)
     assert code == 0, f"exit {code}\n{out}{err}"
     assert "0 violations" in out, out
@@ -54,13 +52,11 @@ def test_valid_example_conforms(path: Path):
 
 
 @pytest.mark.parametrize("path", examples("invalid"))
-def test_invalid_example_is_rejected(path: Path):
-    comments = leading_comments(path)
-    assert comments and comments[0].startswith("INVALID:"), f"{path.name}: first line should say which rule it breaks"
-    expected = expectations(path)
-    assert expected, f"{path.name}: no '# expect:' line"
+def test_invalid_example_is_rejected_with_its_message_and_a_hint(path: Path):
+    assert first_line(path).startswith("# BAD:"), f"{path.name}: first line should say what is wrong"
+    h = header(path)
     code, out, err = validate(path)
     assert code == 1, f"exit {code}\n{out}{err}"
     assert "does not conform" in out, out
-    for text in expected:
-        assert text in out, f"{path.name}: {text!r} not in output:\n{out}"
+    assert h["expect"] in out, f"{path.name}: {h['expect']!r} not in output:\n{out}"
+    assert "\n    hint: " in out, out

@@ -59,3 +59,32 @@ def test_rudof_messages_and_values_read_like_pyshacl_ones(tmp_path):
     rating = [r for r in results if r.path == "pg:overallRating"]
     assert rating and rating[0].value == '"Good" (a plain string)'
     assert rating[0].message.startswith("pg:overallRating must be one of")
+
+
+@pytest.mark.reference
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_entry_validation_by_rudof_gives_pyshacl_report(entry: Path):
+    # the entry path (a slice of the graph around the entry, results of its focus nodes only): rudof is the
+    # default engine, pySHACL the reference; every field of every result must agree, file and line included
+    fast = validation.validate_entries([str(entry)], engine="rudof")
+    reference = validation.validate_entries([str(entry)], engine="pyshacl")
+    assert fast.results == reference.results
+    assert fast.exit_code() == reference.exit_code()
+    report = list(ox.parse(fast.report_turtle, format=ox.RdfFormat.TURTLE))
+    shown = [t for t in report if t.predicate.value == fast_shacl.SH + "result"]
+    assert len(shown) >= len([r for r in fast.results if r.shape])  # one report result per SHACL finding, at least
+
+
+def test_entry_report_holds_only_the_entrys_results():
+    entry = ROOT / "examples" / "invalid" / "inspection-rating-as-string.ttl"
+    report = validation.validate_entries([str(entry)])
+    triples = list(ox.parse(report.report_turtle, format=ox.RdfFormat.TURTLE))
+    focus = {t.object.value for t in triples if t.predicate.value == fast_shacl.SH + "focusNode"}
+    assert focus == {validation.expand(r.focus) for r in report.results}
+    conforms = [t.object.value for t in triples if t.predicate.value == fast_shacl.SH + "conforms"]
+    assert conforms == ["false"]
+
+
+def test_unknown_engine_is_refused():
+    with pytest.raises(validation.UsageError):
+        validation.validate_entries([str(ENTRIES[0])], engine="fast")

@@ -21,22 +21,8 @@ EXTRA = {
     "caseloads": ["-p org=nps-north-east-division"],
     "coverage": ["-p place=Sunderland -p date=2022"],
     "successors": ["-p org=durham-tees-valley-probation-trust"],
-    "organisations": ["-p kind=trust"],
+    "organisations": ["-p kind=trust", "-p kind=CRC"],
     "provenance": ["-p source=hmip-2019-06-26-nps-north-east"],
-}
-
-
-# Known gaps, open in issue 14: after the territorial rewrite of these queries Virtuoso 7.2 gives other rows or
-# another order (unbound sort keys after a UNION, tier order, the tenure flag). Oxigraph must still agree on them,
-# and a case that starts agreeing on Virtuoso fails here until it is taken off this list.
-VIRTUOSO_DIFFERS = {
-    ("coverage", "-p place=Sunderland -p date=2022"),
-    ("latest-pdu-ratings", "-p region=north-east-region"),
-    ("lineage-inspections", "-p org=northumbria-crc -p scope=organisation"),
-    ("lineage-inspections", "-p org=northumbria-crc"),
-    ("rating-falls", ""),
-    ("rating-history", "-p org=northumbria-crc -p scope=organisation"),
-    ("successors", "-p org=northumbria-probation-trust"),
 }
 
 
@@ -83,8 +69,5 @@ def test_same_rows_in_the_same_order_on_three_engines(oxigraph, virtuoso, name, 
     assert local["csv"].count(b"\n") > 1, f"{name} {params} gives no rows"
     for store in (oxigraph, virtuoso):
         there = rendered(name, values, store)
-        if store is virtuoso and (name, params) in VIRTUOSO_DIFFERS:
-            assert there != local, f"{name} {params} now agrees on Virtuoso: take it off VIRTUOSO_DIFFERS"
-            pytest.xfail(f"known Virtuoso difference for {name} {params} (issue 14)")
         for fmt in FORMATS:
             assert there[fmt] == local[fmt], f"{store.name} differs from the embedded graph ({fmt})"

@@ -172,6 +172,17 @@ def test_organisations_lists_the_seven_divisions():
         "nps-south-east-eastern-division", "nps-south-west-south-central-division", "nps-wales-division"]
 
 
+def test_organisations_of_a_kind_match_the_class_not_the_name():
+    trusts = rows("organisations", {"kind": "trust"}, "slug", "type")
+    assert len(trusts) == 37 and {t for _, t in trusts} == {"probation trust"}
+    slugs = {s for s, _ in trusts}
+    assert "st-giles-trust" not in slugs and "tees-esk-wear-valleys-nhs-foundation-trust" not in slugs
+    # a class's short name (skos:altLabel) counts: CRC, PDU
+    crcs = rows("organisations", {"kind": "CRC"}, "type")
+    assert len(crcs) == 21 and {t for (t,) in crcs} == {"community rehabilitation company"}
+    assert {t for (t,) in rows("organisations", {"kind": "pdu"}, "type")} == {"probation delivery unit"}
+
+
 def test_rating_tallies_match_the_index():
     got = probgraph.select("rating-tallies")
     totals: dict[str, int] = {}

@@ -80,15 +80,30 @@ def test_sparqlwrapper_gives_the_rows_of_the_urllib_path(oxigraph):
     assert len(got["results"]["bindings"]) > 1
 
 
-def test_parameter_binding_form_is_one_function_built_term():
-    assert queries.binding("org", ox.NamedNode(NORTHUMBRIA)) == f'BIND (IRI("{NORTHUMBRIA}") AS ?org) '
-    assert queries.built(ox.Literal("2017-06-01")) == 'STR("2017-06-01")'
-    assert queries.built(ox.Literal('say "x"', language="en")) == 'STRLANG("say \\"x\\"", "en")'
+def test_parameter_binding_form_is_the_term_itself():
+    assert queries.binding("org", ox.NamedNode(NORTHUMBRIA)) == f"BIND (<{NORTHUMBRIA}> AS ?org) "
+    assert queries.built(ox.Literal("2017-06-01")) == '"2017-06-01"'
+    assert queries.built(ox.Literal('say "x"', language="en")) == '"say \\"x\\""@en'
     date = ox.Literal("2017-06-01", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#date"))
-    assert queries.built(date) == 'STRDT("2017-06-01", <http://www.w3.org/2001/XMLSchema#date>)'
+    assert queries.built(date) == '"2017-06-01"^^<http://www.w3.org/2001/XMLSchema#date>'
     for term in (ox.NamedNode(NORTHUMBRIA), date, ox.Literal("x\ny", language="en-gb")):
         got = ox.Store().query(f"SELECT ?v WHERE {{ {queries.binding('v', term)} }}")
         assert next(iter(got))["v"] == term
+
+
+def test_parameters_are_bound_again_in_each_union_branch_and_optional_group():
+    q = queries.from_text("SELECT ?x WHERE { { ?org <urn:p> ?x } UNION { ?org <urn:q> ?x }"
+                          " UNION { SELECT ?x WHERE { ?x <urn:r> ?y } }"
+                          " OPTIONAL { { ?x <urn:s> ?z } UNION { ?x <urn:t> ?z } } MINUS { ?x <urn:u> ?org } }")
+    q.params = [queries.Param("org", "text", False, "")]
+    text = queries.bind(q, {"org": "northumbria"}, lambda _: [])
+    b = 'BIND ("northumbria" AS ?org)'
+    # the WHERE group, two branches and the OPTIONAL group; not the sub-SELECT, a nested union or MINUS
+    assert text.count(b) == 4
+    assert text.startswith(f"SELECT ?x WHERE {{ {b}")  # the leading one comes first
+    assert f"{{ {b}  ?org <urn:p> ?x }}" in text and f"{{ {b}  ?org <urn:q> ?x }}" in text
+    assert f"OPTIONAL {{ {b}  {{ ?x" in text and "MINUS { ?x <urn:u> ?org }" in text
+    ox.Store().query(text)  # still a query
 
 
 def test_default_graph_selects_the_graph(virtuoso):

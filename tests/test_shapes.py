@@ -1,51 +1,36 @@
 """Every SHACL shape, exercised by small entries validated together with the graph.
 
-tests/entries/bad/<Shape>-<what>.ttl must break the shape named in its header:
-
-    # shape: pgsh:InspectionShape
-    # focus: inspection:2026-sunderland-pdu
-    # severity: Violation
-    # expect: <a substring of the message>
-
-and tests/entries/good/<Shape>-<what>.ttl must exercise that shape and pass with no results at all.
-A header line `# xfail: <reason>` marks an entry that shows a known problem (in a shape or in the
-validator); the test is then expected to fail, strictly, so it flags the day the problem is fixed.
+tests/entries/bad/<Shape>-<what>.ttl must break the shape named in its header (grammar: corpus.py),
+with a hint under every shape result that parses as Turtle; tests/entries/good/<Shape>-<what>.ttl must
+exercise that shape and pass with no results at all. A header line `# xfail: <reason>` marks an entry
+that shows a known problem; the test is then expected to fail, strictly, so it flags the day it is fixed.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
+from probgraph.hints import as_turtle
 from probgraph.namespaces import compact
 from probgraph.validation import render_report, validate_entries
 
+from corpus import ENTRIES, entry_files, header
+
 ROOT = Path(__file__).resolve().parent.parent
-ENTRIES = Path(__file__).resolve().parent / "entries"
 SHAPES_FILE = ROOT / "shapes" / "probgraph-shapes.ttl"
 SH = "http://www.w3.org/ns/shacl#"
 TARGETS = ("targetClass", "targetNode", "targetSubjectsOf", "targetObjectsOf")
 CONSTRAINTS = ("property", "sparql")
 
 
-def header(path: Path) -> dict[str, str]:
-    """The `# key: value` lines at the top of an entry, before its first non-comment line."""
-    out: dict[str, str] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.startswith("#"):
-            break
-        key, sep, value = line[1:].strip().partition(":")
-        if sep and key.strip() in ("shape", "focus", "severity", "expect", "xfail"):
-            out[key.strip()] = value.strip()
-    return out
-
-
 def entries(kind: str) -> list:
     params = []
-    for path in sorted((ENTRIES / kind).glob("*.ttl")):
+    for path in entry_files(kind):
         reason = header(path).get("xfail")
         marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
         params.append(pytest.param(path, id=path.name, marks=marks))
@@ -94,6 +79,25 @@ def test_bad_entry_breaks_its_shape(path: Path):
         assert report.exit_code() == 1
     else:
         assert report.exit_code() == 0 and report.exit_code(strict=True) == 1
+    # issue 12: every shape result says what to write instead, as Turtle that parses when pasted
+    for r in report.results:
+        if r.shape:
+            assert r.hint, f"{path.name}: {r.shape} on {r.focus} ({r.message!r}) has no hint"
+            assert parses(r.hint), f"{path.name}: the hint {r.hint!r} does not parse as Turtle"
+
+
+def parses(hint: str) -> bool:
+    """Whether a hint, under the canonical prefixes, is Turtle with at least one triple."""
+    try:
+        return bool(list(ox.parse(as_turtle(hint).encode("utf-8"), format=ox.RdfFormat.TURTLE)))
+    except SyntaxError:
+        return False
+
+
+def test_the_hint_check_can_fail():
+    assert parses("inspection:2026-x pg:overallRating rating:good .")
+    assert not parses("inspection:2026-x pg:overallRating pgv:rating/good .")  # the old suggestion
+    assert not parses("# only a comment")
 
 
 @pytest.mark.parametrize("path", entries("good"))

@@ -29,8 +29,8 @@ def __getattr__(name: str) -> str:
         return ontology_version()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-__all__ = ["__version__", "build_site", "compile_graph", "export", "lineage", "load", "query_output", "run_query",
-           "select", "serve", "show", "validate", "write_output"]
+__all__ = ["__version__", "build_site", "compile_graph", "export", "lineage", "load", "queries_listing",
+           "query_output", "run_query", "select", "serve", "show", "validate", "write_output"]
 
 
 def compile_graph(rebuild: bool = False, use_cache: bool = True, reasoner: str | None = None) -> Compiled:
@@ -82,12 +82,20 @@ def _given_query(name: str | None, file: str | None, sparql: str | None) -> quer
     if sum(x is not None for x in (name, file, sparql)) != 1:
         from .errors import UsageError
 
-        raise UsageError("give exactly one of: a stored query name, --file, --sparql")
-    q = queries.get(name) if name else queries.from_file(file) if file else queries.from_text(sparql)
+        raise UsageError("give exactly one of: a stored query NAME, --file FILE, --sparql TEXT",
+                         "see: probgraph queries")
+    q = queries.get(name) if name else queries.from_file(file) if file else queries.from_text(sparql or "")
     queries.check_nesting(q)
     if not name:  # stored queries ship with the package and are checked by the tests
         queries.check_safe(q)
     return q
+
+
+def queries_listing() -> str:
+    """Every stored query: name, title, description, parameters and example calls (`probgraph queries`)."""
+    from .queries import listing
+
+    return listing()
 
 
 def query_output(name: str | None = None, *, file: str | None = None, sparql: str | None = None,

@@ -17,6 +17,10 @@ import time
 
 import pyoxigraph as ox
 
+TYPE_CHECKING = False  # typing is not imported on the warm path
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 CACHE_FORMAT = "2"
 REASONERS = ("native", "owlrl")
 ASSERTED_GRAPH = ox.NamedNode("https://w3id.org/probgraph/graph/asserted")
@@ -33,7 +37,7 @@ META_FIELDS = {"format": str, "version": str, "key": str, "reasoner": str, "inpu
 
 # Set by the command line to show what takes time (a compile) on stderr; library callers get the "probgraph"
 # logger instead. A hook rather than logging setup, so the warm path never imports logging.
-notice = None
+notice: Callable[[str], None] | None = None
 
 
 class DamagedCache(Exception):

@@ -8,6 +8,7 @@ traceback.
 from __future__ import annotations
 
 import sys
+from typing import NoReturn
 
 from .errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, ProbgraphError, UsageError, printable, shown
 
@@ -52,31 +53,26 @@ def _utf8(value: str | None, what: str) -> str | None:
     return value
 
 
-def _seconds(text: str) -> float:
-    """A finite, positive number of seconds (argparse type)."""
+def _in_range(convert, what: str, low: float, high: float, low_open: bool = False):
+    """An argparse type: `convert` the text, then require it finite and within [low, high] (or (low, high])."""
     import argparse
     import math
 
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not math.isfinite(value) or value <= 0 or value > 7 * 24 * 3600:
-        raise argparse.ArgumentTypeError(f"{text!r}: give a number of seconds above 0 and at most a week")
-    return value
+    def check(text: str):
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+        if not math.isfinite(value) or value > high or (value <= low if low_open else value < low):
+            bound = f"above {low:.15g}" if low_open else f"at least {low:.15g}"
+            raise argparse.ArgumentTypeError(f"{text!r}: give {what} {bound} and at most {high:.15g}")
+        return value
+
+    return check
 
 
-def _megabytes(text: str) -> int:
-    """A whole number of megabytes, at least 256 (argparse type)."""
-    import argparse
-
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of MB") from None
-    if not 256 <= value <= 1 << 24:
-        raise argparse.ArgumentTypeError(f"{text!r}: give between 256 and {1 << 24} MB")
-    return value
+_seconds = _in_range(float, "a number of seconds", 0, 7 * 24 * 3600, low_open=True)  # at most a week
+_megabytes = _in_range(int, "a whole number of MB", 256, 1 << 24)
 
 
 def _params(pairs: list[str]) -> dict[str, str]:
@@ -121,15 +117,15 @@ def fast_query_args(argv: list[str]) -> _Args | None:
     for arg in rest:
         opt, eq, value = arg.partition("=") if arg.startswith("--") else (arg, "", "")
         if opt in ("-p", "--param", "--format"):
-            value = value if eq else next(rest, None)
-            if value is None or (not eq and value.startswith("-")):
+            given = value if eq else next(rest, None)
+            if given is None or (not eq and given.startswith("-")):
                 return None
-            if opt == "--format" and (fmt is not None or value not in QUERY_FORMATS):
+            if opt == "--format" and (fmt is not None or given not in QUERY_FORMATS):
                 return None
             if opt == "--format":
-                fmt = value
+                fmt = given
             else:
-                params.append(value)
+                params.append(given)
         elif arg.startswith("-p") and len(arg) > 2 and arg[2] != "=":
             params.append(arg[2:])
         else:
@@ -144,7 +140,7 @@ def build_parser():  # -> argparse.ArgumentParser
     from .bounded import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 
     class _Parser(argparse.ArgumentParser):
-        def error(self, message: str) -> None:  # one line and exit 2, as for every other bad input
+        def error(self, message: str) -> NoReturn:  # one line and exit 2, as for every other bad input
             self.print_usage(sys.stderr)
             raise SystemExit(_fail(UsageError(message, f"see: {self.prog} --help")))
 
@@ -279,25 +275,11 @@ def _dispatch(args) -> int:  # an argparse.Namespace or _Args
                        ("endpoint", "--endpoint"), ("graph", "--graph")):
         _utf8(getattr(args, attr, None), what)
     if cmd == "queries":
-        from .queries import stored_queries
-
-        lines = []
-        for name, q in stored_queries().items():
-            lines.append(f"{name}\n  {q.title}\n  {q.description}")
-            for prm in q.params:
-                lines.append(f"  -p {prm.name}=<{prm.kind}>  {prm.description}")
-            for ex in q.examples:
-                lines.append(f"  e.g. probgraph query {name} {ex}")
-            lines.append("")
-        _write("\n".join(lines).encode("utf-8"))
+        _write(api.queries_listing().encode("utf-8"))
         return EXIT_OK
     if cmd == "query":
         from .outfile import write_output
 
-        given = [x for x in (args.name, args.file, args.sparql) if x is not None]
-        if len(given) != 1:
-            raise UsageError("give exactly one of: a stored query NAME, --file FILE, --sparql TEXT",
-                             "see: probgraph queries")
         human = args.output in (None, "-") and sys.stdout is not None and sys.stdout.isatty()
         data = api.query_output(args.name, file=args.file, sparql=args.sparql, params=_params(args.param),
                                 fmt=args.format, human=human, endpoint=args.endpoint, use_cache=use_cache,

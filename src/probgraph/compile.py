@@ -8,6 +8,7 @@ half-written entry and an interrupted compile leaves nothing behind.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -84,7 +85,7 @@ def compiled(use_cache: bool = True, rebuild: bool = False, reasoner: str | None
         else:
             lock = _hold_lock(tmp)
             try:
-                build(tmp, files, key, reasoner)
+                build(tmp, files, key, reasoner, cached=True)
                 if Compiled(entry).is_complete() and not rebuild:
                     shutil.rmtree(tmp, ignore_errors=True)  # another process finished first: use its entry
                     return Compiled(entry)
@@ -114,7 +115,7 @@ def compiled(use_cache: bool = True, rebuild: bool = False, reasoner: str | None
     key = cache_key(key_inputs(reasoner), reasoner)
     (tmp / key).mkdir()  # an entry is named by its key, which meta.json must match
     try:
-        build(tmp / key, files, key, reasoner)
+        build(tmp / key, files, key, reasoner, cached=False)
     except OSError as exc:  # a full disk, most often: say so rather than answer nothing
         shutil.rmtree(tmp, ignore_errors=True)
         raise UsageError(f"cannot compile the graph in the temporary folder {tmp.parent} "
@@ -221,23 +222,39 @@ def canonical_triples(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
     return [q.triple for q in ox.parse(b"\n".join(lines), format=ox.RdfFormat.N_TRIPLES)]
 
 
-def closure_store(per_file: list[tuple[Path, list[ox.Triple]]], reasoner: str) -> ox.Store:
-    """An in-memory store: the cleaned closure by the named reasoner (custom rules included) in the default
-    graph, the asserted triples in ASSERTED_GRAPH."""
+def load_inputs(files: list[Path]) -> ox.Store:
+    """An in-memory store holding every input file's triples in its default graph (parsed in Rust)."""
+    from .parsing import load_turtle
+
+    store = ox.Store()
+    for f in files:
+        load_turtle(store, f)
+    return store
+
+
+def closure_store(store: ox.Store, reasoner: str, where) -> ox.Store:
+    """A store whose default graph is the cleaned closure of `store`'s default graph (the asserted triples) by
+    the named reasoner, custom rules included; the native one closes `store` itself. `where(term)` names the
+    file that uses a term the native rules do not handle."""
     from . import rules
 
     rule_files = rules.load_rules()
     if reasoner == "native":
-        return rules.close(per_file, rule_files)
+        rules.close(store, rule_files, where)
+        return store
     from .reasoning import close_owlrl
 
-    return close_owlrl([t for _, triples in per_file for t in triples], rule_files)
+    return close_owlrl([q.triple for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph())], rule_files)
 
 
 def closure_of(per_file: list[tuple[Path, list[ox.Triple]]], reasoner: str) -> list[ox.Triple]:
     """The cleaned closure's triples (asserted ones included), for comparing reasoners."""
-    store = closure_store(per_file, reasoner)
-    return [q.triple for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph())]
+    from .rules import where_used
+
+    store = ox.Store()
+    store.extend(ox.Quad(t.subject, t.predicate, t.object) for _, triples in per_file for t in triples)
+    closed = closure_store(store, reasoner, lambda term: where_used(per_file, term))
+    return [q.triple for q in closed.quads_for_pattern(None, None, None, ox.DefaultGraph())]
 
 
 def announce(message: str, *args: object) -> None:
@@ -252,26 +269,72 @@ def announce(message: str, *args: object) -> None:
     logging.getLogger("probgraph").info(message, *args)
 
 
-def build(target: Path, files: list[Path], key: str, reasoner: str = "native") -> None:
-    """Parse, reason, clean and write one cache entry into `target`."""
-    announce("compiling the graph from %d files (ontology + data + %s)%s", len(files),
-             "OWL 2 RL rules" if reasoner == "native" else "owlrl's OWL 2 RL closure",
-             "" if reasoner == "native" else "; this takes a while once, then it is cached")
+def _entry_lines(files: list[Path], reasoner: str) -> tuple[list[bytes], dict[str, list[bytes]]]:
+    """The entry's canonical N-Quads lines (closure in the default graph, asserted in ASSERTED_GRAPH), and
+    the lines of asserted.nt and closure.nt."""
+    from .rules import where_used
 
-    closure = closure_store(read_inputs(files), reasoner)
-    # one renaming over both graphs, so a blank node has the same label in the asserted graph and the closure
-    lines = canonical_lines(closure.dump(format=ox.RdfFormat.N_QUADS))
+    store = load_inputs(files)
+    # N-Triples dumps keep the store's blank-node labels, so the asserted graph and the closure share them
+    asserted = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+    closure = closure_store(store, reasoner, lambda term: where_used(read_inputs(files), term))
+    quads = closure.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
     suffix = f" {ASSERTED_GRAPH} .".encode()
-    nt = {"asserted": [line[: -len(suffix)] + b" ." for line in lines if line.endswith(suffix)],
-          "closure": [line for line in lines if not line.endswith(suffix)]}
-    meta: dict[str, object] = {"format": CACHE_FORMAT, "version": __version__, "key": key, "reasoner": reasoner,
-                               "inputs": len(files)}
-    for which in NT_FILES:
-        data = b"".join(line + b"\n" for line in nt[which])
-        (target / f"{which}.nt").write_bytes(data)
-        meta.update({f"{which}_triples": len(nt[which]), f"{which}_bytes": len(data),
-                     f"{which}_sha256": hashlib.sha256(data).hexdigest()})
-    store = ox.Store(str(target / "store"))
+    quads += b"".join(line[:-2] + suffix + b"\n" for line in asserted.splitlines())
+    # one renaming over both graphs, so a blank node has the same label in the asserted graph and the closure
+    lines = canonical_lines(quads)
+    return lines, {"asserted": [line[: -len(suffix)] + b" ." for line in lines if line.endswith(suffix)],
+                   "closure": [line for line in lines if not line.endswith(suffix)]}
+
+
+def _open_meanwhile(path: Path):  # -> Callable[[], ox.Store]
+    """Start creating the on-disk store in a thread; the function returned waits for it (or raises its error).
+
+    RocksDB spends about 0.1 s of a cold compile starting its threads, and pyoxigraph releases the GIL
+    while it opens, so that time overlaps with parsing and reasoning instead of following them.
+    """
+    import threading
+
+    box: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            box["store"] = ox.Store(str(path))
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting caller
+            box["error"] = exc
+
+    thread = threading.Thread(target=run, name="probgraph-open-store", daemon=True)
+    thread.start()
+
+    def wait() -> ox.Store:
+        thread.join()
+        if "error" in box:
+            raise box["error"]
+        return box["store"]
+    return wait
+
+
+def build(target: Path, files: list[Path], key: str, reasoner: str = "native", cached: bool = True) -> None:
+    """Parse, reason, clean and write one cache entry into `target` (a temporary one unless `cached`)."""
+    slow = "" if reasoner == "native" else "; this takes a while" + (" once, then it is cached" if cached else "")
+    announce("compiling the graph from %d files (ontology + data + %s)%s", len(files),
+             "OWL 2 RL rules" if reasoner == "native" else "owlrl's OWL 2 RL closure", slow)
+
+    disk = _open_meanwhile(target / "store")
+    try:
+        lines, nt = _entry_lines(files, reasoner)
+        meta: dict[str, object] = {"format": CACHE_FORMAT, "version": __version__, "key": key,
+                                   "reasoner": reasoner, "inputs": len(files)}
+        for which in NT_FILES:
+            data = b"".join(line + b"\n" for line in nt[which])
+            (target / f"{which}.nt").write_bytes(data)
+            meta.update({f"{which}_triples": len(nt[which]), f"{which}_bytes": len(data),
+                         f"{which}_sha256": hashlib.sha256(data).hexdigest()})
+    except BaseException:
+        with contextlib.suppress(Exception):
+            disk()  # let the opening finish, so nothing writes into the folder once the caller removes it
+        raise
+    store = disk()
     mark = ox.Quad(CACHE_GRAPH, KEY_PREDICATE, ox.Literal(key), CACHE_GRAPH)
     store.bulk_load(b"\n".join(lines) + b"\n" + ox.serialize([mark], format=ox.RdfFormat.N_QUADS),
                     format=ox.RdfFormat.N_QUADS)

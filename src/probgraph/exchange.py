@@ -157,19 +157,15 @@ class _HTTPSConnection(_Watched, http.client.HTTPSConnection):
     pass
 
 
-class _HTTPHandler(urllib.request.HTTPHandler):
+class _WatchedHandler(urllib.request.HTTPHandler, urllib.request.HTTPSHandler):
+    """Opens http and https URLs on connections that the exchange's one deadline watches."""
+
     def __init__(self, watch: _Watch) -> None:
-        super().__init__()
+        urllib.request.HTTPSHandler.__init__(self)
         self._watch = watch
 
     def http_open(self, req):
         return self.do_open(partial(_HTTPConnection, watch=self._watch), req)
-
-
-class _HTTPSHandler(urllib.request.HTTPSHandler):
-    def __init__(self, watch: _Watch) -> None:
-        super().__init__()
-        self._watch = watch
 
     def https_open(self, req):
         return self.do_open(partial(_HTTPSConnection, watch=self._watch), req)
@@ -200,7 +196,7 @@ def exchange(url: str, method: str, data: bytes | None, headers: dict[str, str],
     clean, _, _ = _split(url)
     shown = public_url(url)
     watch = _Watch()
-    handlers: list = [_HTTPHandler(watch), _HTTPSHandler(watch), _NoRedirect()]
+    handlers: list = [_WatchedHandler(watch), _NoRedirect()]
     login = credentials(url)
     if login is not None:
         passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()

@@ -10,6 +10,10 @@ default text beside it); a SPARQL constraint's message, filled in by rudof, is t
 
 from __future__ import annotations
 
+import contextlib
+import os
+from collections.abc import Iterator
+
 import pyoxigraph as ox
 
 from .names import PREFIXES, compact
@@ -54,34 +58,107 @@ def validate(data_nt: bytes, shapes_nt: bytes) -> list:
 
 def run(data_nt: bytes, shapes_nt: bytes) -> tuple[list, bytes]:
     """The Result records and the SHACL validation report in Turtle (canonical, so byte-stable)."""
+    engine, report, shapes = _validated(data_nt, shapes_nt)
+    return _sorted({_result(e, shapes) for e in report.violations}), _report_turtle(engine, report.conforms)
+
+
+def run_on(data_nt: bytes, shapes_nt: bytes, focus: set[str]) -> dict:
+    """The Result records of the focus nodes only (full IRIs), each with the rudof results it stands for.
+
+    rudof has no focus-node mode: it checks every targeted node of the data, which for an entry is the entry
+    and the slice of the graph around it (validation._context), and the other nodes' results are dropped
+    here, before any is converted. report_of turns the kept ones into a SHACL report.
+    """
+    _, report, shapes = _validated(data_nt, shapes_nt)
+    found: dict = {}
+    for e in report.violations:
+        node = e.focus_node
+        if node and not node.startswith(("_:", '"')) and node.strip("<>") in focus:
+            found.setdefault(_result(e, shapes), []).append(e)
+    return {r: found[r] for r in _sorted(found)}
+
+
+def _validated(data_nt: bytes, shapes_nt: bytes) -> tuple:
     import pyrudof
 
+    shapes = ox.Dataset(ox.parse(shapes_nt, format=ox.RdfFormat.N_TRIPLES))  # keeps the blank-node labels
+    with _no_certificates():
+        engine = pyrudof.Rudof(pyrudof.RudofConfig())
+        engine.read_data(data_nt.decode("utf-8"), format=pyrudof.RDFFormat.NTriples)
+        # N-Triples keep the shapes' blank-node labels, so rudof's source shapes can be looked up in `shapes`
+        engine.read_shacl(shapes_nt.decode("utf-8"), format=pyrudof.ShaclFormat.NTriples)
+        return engine, engine.validate_shacl(), shapes
+
+
+@contextlib.contextmanager
+def _no_certificates() -> Iterator[None]:
+    """Point rustls at no certificate store while rudof reads inline data.
+
+    rudof builds an HTTP client for every read and so loads the system's certificates, 3,480 files under
+    /etc/ssl/certs here: 0.21 s a call, against 2 ms with SSL_CERT_FILE and SSL_CERT_DIR (which
+    rustls-native-certs reads instead) pointing at nothing (benchmarks/RESULTS.md). Nothing is fetched: the
+    data and shapes are given as text. The environment is restored afterwards.
+    """
+    saved = {name: os.environ.get(name) for name in ("SSL_CERT_FILE", "SSL_CERT_DIR")}
+    os.environ.update(dict.fromkeys(saved, os.devnull))
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _result(e, shapes: ox.Dataset):
+    """One rudof result as the Result record pySHACL's would give (validation.run_shacl)."""
     from .validation import Result, term_text
 
-    shapes = ox.Dataset(ox.parse(shapes_nt, format=ox.RdfFormat.N_TRIPLES))  # keeps the blank-node labels
-    engine = pyrudof.Rudof(pyrudof.RudofConfig())
-    engine.read_data(data_nt.decode("utf-8"), format=pyrudof.RDFFormat.NTriples)
-    # N-Triples keep the shapes' blank-node labels, so rudof's source shapes can be looked up in `shapes`
-    engine.read_shacl(shapes_nt.decode("utf-8"), format=pyrudof.ShaclFormat.NTriples)
-    out = set()
-    report = engine.validate_shacl()
-    for e in report.violations:
-        focus = _term(e.focus_node)
-        shape = _term(e.source_shape)
-        value = _term(e.value)
-        own = [o.value for o in _objects(shapes, shape, "message")]
-        sparql = e.constraint_component == SH + "SPARQLConstraintComponent"
-        messages = _messages(e.message) if sparql or not own else own
-        out.add(Result(
-            severity=e.severity.rsplit("#", 1)[-1],
-            focus=compact(focus.value) if isinstance(focus, ox.NamedNode) else "a blank node",
-            path=_path(e.path, shape, shapes),
-            message=_compact_iris(sorted(messages)[0]) if messages else "does not conform",
-            value=term_text(value) if value is not None and value != focus else "",
-            shape=compact(shape.value) if isinstance(shape, ox.NamedNode) else _owner(shape, shapes),
-        ))
-    results = sorted(out, key=lambda r: (r.severity != "Violation", r.focus, r.path, r.message, r.value))
-    return results, _report_turtle(engine, report.conforms)
+    focus = _term(e.focus_node)
+    shape = _term(e.source_shape)
+    value = _term(e.value)
+    own = [o.value for o in _objects(shapes, shape, "message")]
+    sparql = e.constraint_component == SH + "SPARQLConstraintComponent"
+    messages = _messages(e.message) if sparql or not own else own
+    return Result(
+        severity=e.severity.rsplit("#", 1)[-1],
+        focus=compact(focus.value) if isinstance(focus, ox.NamedNode) else "a blank node",
+        path=_path(e.path, shape, shapes),
+        message=_compact_iris(sorted(messages)[0]) if messages else "does not conform",
+        value=term_text(value) if value is not None and value != focus else "",
+        shape=compact(shape.value) if isinstance(shape, ox.NamedNode) else _owner(shape, shapes),
+    )
+
+
+def _sorted(results) -> list:
+    return sorted(results, key=lambda r: (r.severity != "Violation", r.focus, r.path, r.message, r.value))
+
+
+def report_of(entries: list, conforms: bool) -> bytes:
+    """A SHACL validation report (Turtle, canonical) holding these rudof results only."""
+    from .compile import canonical_triples
+
+    def sh(local: str) -> ox.NamedNode:
+        return ox.NamedNode(SH + local)
+
+    rdf_type = ox.NamedNode(PREFIXES["rdf"] + "type")
+    root = ox.NamedNode("urn:probgraph:validation-report")
+    triples = [ox.Triple(root, rdf_type, sh("ValidationReport")),
+               ox.Triple(root, sh("conforms"), ox.Literal("true" if conforms else "false",
+                                                          datatype=ox.NamedNode(PREFIXES["xsd"] + "boolean")))]
+    for e in entries:
+        res = ox.BlankNode()
+        triples += [ox.Triple(root, sh("result"), res), ox.Triple(res, rdf_type, sh("ValidationResult")),
+                    ox.Triple(res, sh("resultSeverity"), sh(e.severity.rsplit("#", 1)[-1])),
+                    ox.Triple(res, sh("sourceConstraintComponent"), ox.NamedNode(e.constraint_component))]
+        triples += [ox.Triple(res, sh(name), term) for name, term in (
+            ("focusNode", _term(e.focus_node)), ("sourceShape", _term(e.source_shape)), ("value", _term(e.value)),
+            ("resultPath", _term(e.path) if e.path and not e.path.startswith(("_:", "^", "[")) else None))
+            if term is not None]
+        messages = _messages(e.message) if e.message else []
+        triples += [ox.Triple(res, sh("resultMessage"), ox.Literal(m)) for m in messages]
+    return ox.serialize(canonical_triples(triples), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
 
 
 def _report_turtle(engine, conforms: bool) -> bytes:

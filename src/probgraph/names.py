@@ -109,7 +109,7 @@ def resolve(kind: str, value: str, select: Select, param: str = "value") -> ox.N
                if cls and kind != "rating" and _safe_iri(i) and _subclass_only(i, cls, select)]
     if untyped:  # typed by a subclass of the kind but not by the kind: the graph lacks the reasoner's closure
         raise UsageError(f"parameter {param}: {short_name(untyped[0])} is in the graph but not typed "
-                         f"{compact(cls)}: the store lacks the inferred types",
+                         f"{compact(cls or '')}: the store lacks the inferred types",
                          "load the graph with its closure: `probgraph load --endpoint URL --replace` "
                          "(or bulk-load the file `probgraph export --inferred` writes)")
     rows = candidates(kind, select)

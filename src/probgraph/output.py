@@ -42,8 +42,10 @@ def cell(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> str:
     return term.value
 
 
-def rows_of(solutions: ox.QuerySolutions) -> tuple[list[str], list[tuple]]:
-    """Variable names and rows of terms (None where unbound)."""
+def rows_of(solutions: object) -> tuple[list[str], list[tuple]]:
+    """Variable names and rows of terms (None where unbound) of a SELECT's solutions."""
+    if not isinstance(solutions, ox.QuerySolutions):
+        raise UsageError("the query is not a SELECT, so it has no rows", "write SELECT ... WHERE { ... }")
     names = [v.value for v in solutions.variables]
     return names, [tuple(sol[v] for v in solutions.variables) for sol in solutions]
 
@@ -124,14 +126,14 @@ def write_result(result: ox.QuerySolutions | ox.QueryBoolean | Iterable[ox.Tripl
         if fmt not in SELECT_FORMATS:
             raise UsageError(f"--format {fmt} does not apply to SELECT results",
                              "use table, csv, tsv, json or xml")
-        out.write(result.serialize(format=SELECT_FORMATS[fmt]))
+        result.serialize(out, format=SELECT_FORMATS[fmt])
         return
     if isinstance(result, ox.QueryBoolean):
         if fmt in GRAPH_FORMATS and fmt != "xml":
             raise UsageError(f"--format {fmt} does not apply to ASK results (a yes or no, not a graph)",
                              "use table, csv, tsv, json or xml")
         if fmt in ("json", "xml"):
-            out.write(result.serialize(format=SELECT_FORMATS[fmt]))
+            result.serialize(out, format=SELECT_FORMATS[fmt])
         else:
             out.write(b"true\n" if bool(result) else b"false\n")
         return

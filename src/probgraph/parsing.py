@@ -24,6 +24,26 @@ MAX_INPUT_BYTES = 200 * 1024 * 1024
 
 def read_turtle(path: Path | str) -> list[ox.Triple]:
     """Parse one Turtle file; raise InputSyntaxError (exit 2) with file:line:col on any problem."""
+    data, shown = _checked_bytes(path)
+    return parse_turtle_bytes(data, shown)
+
+
+def load_turtle(store: ox.Store, path: Path | str) -> None:
+    """Parse one Turtle file into the store's default graph, with read_turtle's checks and messages.
+
+    The triples never become Python objects (pyoxigraph parses into the store in Rust), which is what
+    makes a compile of 100k triples cost milliseconds here rather than a second. A bad file adds nothing.
+    """
+    data, shown = _checked_bytes(path)
+    data = _utf8(data, shown)
+    try:
+        store.load(data, format=ox.RdfFormat.TURTLE)
+    except SyntaxError as exc:
+        raise _syntax_error(exc, data, shown) from None
+
+
+def _checked_bytes(path: Path | str) -> tuple[bytes, str]:
+    """A regular, readable file's bytes and its name for messages."""
     path = Path(path)
     shown = str(path)
     try:
@@ -49,11 +69,20 @@ def read_turtle(path: Path | str) -> list[ox.Triple]:
         raise UsageError(f"{shown}: permission denied", "make the file readable") from None
     except OSError as exc:
         raise UsageError(f"{shown}: cannot read ({exc.strerror})") from None
-    return parse_turtle_bytes(data, shown)
+    return data, shown
 
 
 def parse_turtle_bytes(data: bytes, shown: str) -> list[ox.Triple]:
     """Parse Turtle from bytes; `shown` is the name used in messages."""
+    data = _utf8(data, shown)
+    try:
+        return [q.triple for q in ox.parse(data, format=ox.RdfFormat.TURTLE)]
+    except SyntaxError as exc:
+        raise _syntax_error(exc, data, shown) from None
+
+
+def _utf8(data: bytes, shown: str) -> bytes:
+    """The bytes without a byte-order mark, or InputSyntaxError where they stop being UTF-8."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -63,16 +92,17 @@ def parse_turtle_bytes(data: bytes, shown: str) -> list[ox.Triple]:
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         raise InputSyntaxError(shown, line, column, "not valid UTF-8 text",
                                "save the file as UTF-8") from None
-    try:
-        return [q.triple for q in ox.parse(data, format=ox.RdfFormat.TURTLE)]
-    except SyntaxError as exc:
-        problem = str(exc.msg)
-        # pyoxigraph prefixes its own position; keep only the problem itself
-        if ": " in problem and problem.startswith("Parser error"):
-            problem = problem.split(": ", 1)[1]
-        raise InputSyntaxError(shown, exc.lineno, exc.offset, f"Turtle syntax error: {problem}",
-                               _slash_hint(data, exc.lineno, exc.offset)
-                               or "fix the Turtle at that position (see docs/data-conventions.md)") from None
+    return data
+
+
+def _syntax_error(exc: SyntaxError, data: bytes, shown: str) -> InputSyntaxError:
+    problem = str(exc.msg)
+    # pyoxigraph prefixes its own position; keep only the problem itself
+    if ": " in problem and problem.startswith("Parser error"):
+        problem = problem.split(": ", 1)[1]
+    return InputSyntaxError(shown, exc.lineno, exc.offset, f"Turtle syntax error: {problem}",
+                            _slash_hint(data, exc.lineno, exc.offset)
+                            or "fix the Turtle at that position (see docs/data-conventions.md)")
 
 
 _SLASHED = re.compile(r"([A-Za-z][\w-]*):([\w-]+)/([\w.-]*[\w-])")

@@ -20,9 +20,8 @@ if TYPE_CHECKING:
 def close_owlrl(asserted: list[ox.Triple], rule_files: list[rules.RuleFile]) -> ox.Store:
     """owlrl's cleaned closure, then the custom rules, to a common fixpoint; then the consistency checks.
 
-    Returns an in-memory store as rules.close does: closure in the default graph, asserted in ASSERTED_GRAPH.
+    Returns an in-memory store holding the closure in its default graph, as rules.close leaves one.
     """
-    from .cache import ASSERTED_GRAPH
     from .parsing import to_rdflib
 
     custom = [r for r in rule_files if r.kind == "custom"]
@@ -36,8 +35,9 @@ def close_owlrl(asserted: list[ox.Triple], rule_files: list[rules.RuleFile]) -> 
             rules.fixpoint(store, custom)
         if len(store) == size:
             rules.run_checks(store, rule_files, "inconsistency")
-            store.extend(ox.Quad(t.subject, t.predicate, t.object, ASSERTED_GRAPH) for t in asserted)
-            rules.drop_w3c_statements(store)  # what the custom rules derived about them, as owlrl's clean does
+            # what the custom rules derived about the W3C vocabularies goes, as owlrl's clean drops its own
+            rules.drop_w3c_statements(store, {t for t in asserted if isinstance(t.subject, ox.NamedNode)
+                                              and t.subject.value.startswith(rules.W3C_VOCABULARIES)})
             return store
         triples = [q.triple for q in store]
     raise rules.no_fixpoint()
@@ -60,7 +60,7 @@ def clean(closure: Graph, asserted: Graph) -> Graph:
     """Drop literal-subject triples, reflexive owl:sameAs, owl:Thing typing and inferred axioms.
 
     Literal subjects make the export unloadable in stores (OWL-RL#63); reflexive sameAs made
-    the Turtle export differ between processes (engineering-anchors.md, 3.2).
+    the Turtle export differ between processes (docs/design-decisions.md, "Measured reasons").
     """
     from rdflib import Literal, URIRef
     from rdflib.namespace import OWL, RDF

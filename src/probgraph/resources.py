@@ -1,7 +1,7 @@
 """Where the project's RDF files live, in a checkout or in an installed wheel.
 
 A wheel carries them under `probgraph/_data/` (hatch force-include); an editable install does
-not, so the checkout's top-level folders are the fallback (engineering-anchors.md, section 0.8).
+not, so the checkout's top-level folders are the fallback (docs/design-decisions.md, "Measured reasons").
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ turns a mistake in this reasoning into a loud failure instead of a hang.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,10 +112,10 @@ def lint(path: Path, text: str) -> None:
                          "write the rule as INSERT { ... } WHERE { ... } without BIND, blank nodes or new terms")
 
 
-def check_supported(store: ox.Store, files: list[tuple[Path, list[ox.Triple]]], rules: list[RuleFile]) -> None:
+def check_supported(store: ox.Store, rules: list[RuleFile], where: Callable[[ox.NamedNode], str]) -> None:
     """Fail if the graph uses an OWL term, or an RDFS predicate, that no rule file handles.
 
-    The terms are listed by one query on the store; the files are searched only to name the culprit.
+    The terms are listed by one query on the store; `where(term)` names the file that uses the culprit.
     """
     handled = set().union(*(r.handles for r in rules))
     used = store.query(f"""SELECT DISTINCT ?t WHERE {{
@@ -124,12 +125,15 @@ def check_supported(store: ox.Store, files: list[tuple[Path, list[ox.Triple]]], 
     missing = sorted(row[0].value for row in used if row[0].value not in handled)
     if not missing:
         return
-    term = ox.NamedNode(missing[0])
-    where = next((str(path) for path, triples in files
-                  if any(term in (t.subject, t.predicate, t.object) for t in triples)), "the graph")
-    raise UsageError(f"{where}: uses {_short(missing[0])}, which the native reasoner does not handle "
-                     f"(no rule file in {rules_folder()} says '# handles: {_short(missing[0])}')",
+    raise UsageError(f"{where(ox.NamedNode(missing[0]))}: uses {_short(missing[0])}, which the native reasoner "
+                     f"does not handle (no rule file in {rules_folder()} says '# handles: {_short(missing[0])}')",
                      "add a rule file that handles it, or compile with --reasoner owlrl")
+
+
+def where_used(files: list[tuple[Path, list[ox.Triple]]], term: ox.NamedNode) -> str:
+    """The first file whose triples mention the term, for a message (else "the graph")."""
+    return next((str(path) for path, triples in files
+                 if any(term in (t.subject, t.predicate, t.object) for t in triples)), "the graph")
 
 
 def run_checks(store: ox.Store, rules: list[RuleFile], kind: str) -> None:
@@ -167,34 +171,31 @@ def no_fixpoint(max_rounds: int = MAX_ROUNDS) -> UsageError:
                       "a rule keeps deriving new triples; check the rule files added last")
 
 
-def close(files: list[tuple[Path, list[ox.Triple]]], rules: list[RuleFile]) -> ox.Store:
-    """The closure of the files' triples under every rule file (OWL and custom together), if the checks pass.
-
-    Returns an in-memory store: the closure in the default graph, the asserted triples in ASSERTED_GRAPH.
-    """
-    from .cache import ASSERTED_GRAPH
-
-    asserted = [t for _, triples in files for t in triples]
-    store = ox.Store()
-    store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in asserted)
-    check_supported(store, files, rules)
+def close(store: ox.Store, rules: list[RuleFile], where: Callable[[ox.NamedNode], str]) -> None:
+    """Close the store's default graph (the asserted triples) under every rule file, OWL and custom together,
+    if the checks pass; `where(term)` names the file that uses a term the rules do not handle."""
+    check_supported(store, rules, where)
     run_checks(store, rules, "unsupported")
+    asserted = w3c_statements(store)
     fixpoint(store, rules)
     run_checks(store, rules, "inconsistency")
-    store.extend(ox.Quad(t.subject, t.predicate, t.object, ASSERTED_GRAPH) for t in asserted)
-    drop_w3c_statements(store)
-    return store
+    drop_w3c_statements(store, asserted)
 
 
-def drop_w3c_statements(store: ox.Store) -> None:
-    """Remove derived statements about the W3C vocabularies themselves (rdf:type is an rdf:Property, say)."""
-    from .cache import ASSERTED_GRAPH
+_W3C_SUBJECT = " || ".join(f'STRSTARTS(STR(?s), "{ns}")' for ns in W3C_VOCABULARIES)
 
-    tests = " || ".join(f'STRSTARTS(STR(?s), "{ns}")' for ns in W3C_VOCABULARIES)
-    store.update(f"""DELETE {{ ?s ?p ?o }} WHERE {{
-        ?s ?p ?o . FILTER (isIRI(?s) && ({tests}))
-        FILTER NOT EXISTS {{ GRAPH <{ASSERTED_GRAPH.value}> {{ ?s ?p ?o }} }}
-    }}""")
+
+def w3c_statements(store: ox.Store) -> set[ox.Triple]:
+    """The default graph's statements about the W3C vocabularies themselves (few: what the ontology asserts)."""
+    return {ox.Triple(row["s"], row["p"], row["o"]) for row in store.query(
+        f"SELECT ?s ?p ?o WHERE {{ ?s ?p ?o . FILTER (isIRI(?s) && ({_W3C_SUBJECT})) }}")}
+
+
+def drop_w3c_statements(store: ox.Store, asserted: set[ox.Triple]) -> None:
+    """Remove derived statements about the W3C vocabularies themselves (rdf:type is an rdf:Property, say),
+    keeping the `asserted` ones."""
+    for t in w3c_statements(store) - asserted:
+        store.remove(ox.Quad(t.subject, t.predicate, t.object))
 
 
 def _short(iri: str) -> str:

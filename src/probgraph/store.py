@@ -1,8 +1,8 @@
 """Open the compiled graph for queries: a pyoxigraph store on disk, read-only.
 
-Opening it costs milliseconds, where re-parsing the Turtle into rdflib costs seconds
-(perf-baseline.md), so the warm query path imports neither rdflib nor the reasoner, and not even
-compile.py unless the entry has to be built.
+Opening it costs milliseconds, where re-parsing the Turtle into rdflib costs seconds (docs/design-decisions.md,
+"Measured reasons"), so the warm query path imports neither rdflib nor the reasoner, and not even compile.py
+unless the entry has to be built.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Shapes are checked on the asserted data with the ontology and vocabularies beside it, without
 reasoning: sh:class still follows rdfs:subClassOf, but a domain or range axiom cannot make a
-wrong reference look right, and pySHACL is far faster without inference (perf-baseline.md).
+wrong reference look right, and pySHACL is far faster without inference (docs/design-decisions.md,
+"Measured reasons").
 For an entry, the report keeps only results that the graph alone does not have: what the entry
 adds or breaks, wherever in the graph that shows.
 """
@@ -23,7 +24,8 @@ if TYPE_CHECKING:
 
 from . import resources
 from .errors import EXIT_INVALID, EXIT_OK, UsageError, cut, printable
-from .namespaces import PG, PGID, RDF_TYPE, compact, expand
+from .hints import shape_hint
+from .namespaces import PG, PGID, RDF_TYPE, compact, expand, turtle_name
 
 SH = "http://www.w3.org/ns/shacl#"
 _IRI = re.compile(r"https?://[^\s<>\"{}|^`;,()]*[^\s<>\"{}|^`;,().]")  # an IRI in running text
@@ -217,6 +219,8 @@ def _in_files(results: list[Result], files: list[Path]) -> list[Result]:
                 shown = f.relative_to(base).as_posix() if f.is_relative_to(base) else str(f)
                 r = Result(**{**asdict(r), "file": shown, "line": line})
                 break
+        if r.shape and not r.hint:
+            r = Result(**{**asdict(r), "hint": shape_hint(r.shape, r.path, r.focus, r.message)})
         out.append(r)
     return out
 
@@ -267,7 +271,7 @@ def _context(store: ox.Store, focus: list[str], entry: list[list[ox.Triple]]) ->
 
     Statements of the focus nodes and of the nodes they or the entry refer to; for the links that
     shapes follow backwards into those nodes, the statements of the referring node; the types of
-    every node mentioned; and all succession links (for the cycle check).
+    every node mentioned; and the succession links of their lineages (for the cycle check).
     """
     from .compile import ASSERTED_GRAPH
 
@@ -292,8 +296,7 @@ def _context(store: ox.Store, focus: list[str], entry: list[list[ox.Triple]]) ->
                 triples.add(q.triple)
                 if isinstance(q.subject, ox.NamedNode):
                     triples.update(x.triple for x in out(q.subject.value))
-    for link in ("http://www.w3.org/ns/org#originalOrganization", "http://www.w3.org/ns/org#resultingOrganization"):
-        triples.update(q.triple for q in store.quads_for_pattern(None, ox.NamedNode(link), None, ASSERTED_GRAPH))
+    triples |= _succession_component(store, first)
     rdf_type = ox.NamedNode(RDF_TYPE)
     mentioned = {t.object for t in triples if isinstance(t.object, ox.NamedNode)} | \
                 {t.subject for t in triples if isinstance(t.subject, ox.NamedNode)}
@@ -308,13 +311,46 @@ def _context(store: ox.Store, focus: list[str], entry: list[list[ox.Triple]]) ->
     return sorted(triples, key=triple_key)
 
 
-def validate_entries(files: list[str], use_cache: bool = True) -> Report:
-    """Validate new entries with the graph; report only what they add or break."""
-    from rdflib import URIRef
+_SUCCESSION_LINKS = (ox.NamedNode("http://www.w3.org/ns/org#originalOrganization"),
+                     ox.NamedNode("http://www.w3.org/ns/org#resultingOrganization"))
 
-    from .parsing import read_turtle, to_rdflib
+
+def _succession_component(store: ox.Store, nodes: set[str]) -> set[ox.Triple]:
+    """The succession links (event to organisation, both ways) of every lineage the nodes belong to.
+
+    A succession cycle through a focus node runs inside its connected component, so this is all the cycle
+    check needs; taking every succession link of the graph instead made the context, and the validation,
+    grow with the graph (12 s for a two-node entry at +100k).
+    """
+    from .compile import ASSERTED_GRAPH
+
+    found: set[ox.Triple] = set()
+    seen = {ox.NamedNode(n) for n in nodes}
+    pending = list(seen)
+    while pending:
+        node = pending.pop()
+        for link in _SUCCESSION_LINKS:
+            for q in (*store.quads_for_pattern(node, link, None, ASSERTED_GRAPH),
+                      *store.quads_for_pattern(None, link, node, ASSERTED_GRAPH)):
+                found.add(q.triple)
+                for end in (q.subject, q.object):
+                    if isinstance(end, ox.NamedNode) and end not in seen:
+                        seen.add(end)
+                        pending.append(end)
+    return found
+
+
+def validate_entries(files: list[str], use_cache: bool = True, engine: str = "rudof") -> Report:
+    """Validate new entries with the graph; report only what they add or break.
+
+    engine: "rudof" (fast, the default) or "pyshacl" (the reference); a test holds them equal on every
+    test entry and example.
+    """
+    from .parsing import read_turtle
     from .store import open_store
 
+    if engine not in ENGINES:
+        raise UsageError(f"unknown SHACL engine {engine!r}", f"use one of: {', '.join(ENGINES)}")
     parsed = [read_turtle(f) for f in files]
     texts = {f: Path(f).read_text(encoding="utf-8", errors="replace") for f in files}
     store = open_store(use_cache=use_cache)
@@ -328,9 +364,9 @@ def validate_entries(files: list[str], use_cache: bool = True) -> Report:
         else:
             own.append(Result("Violation", "", "", "the entry holds no triples", "", "", files[0], 0,
                               "write the new inspection, organisation or event in Turtle"))
-        from rdflib import Graph
+        from .fast_shacl import report_of
 
-        return Report(own, _filtered_report(Graph(), own))
+        return Report(own, report_of([], not any(r.severity == "Violation" for r in own)))
     context = _context(store, focus, parsed)
     inside = _inside_data(files)
     if inside:
@@ -340,16 +376,13 @@ def validate_entries(files: list[str], use_cache: bool = True) -> Report:
         context = [t for t in context if t not in own_only]
     else:
         others = None
-    graph = to_rdflib(context)
     existing = {t.subject.value for t in context if isinstance(t.subject, ox.NamedNode)}
-    for triples in parsed:
-        to_rdflib(triples, graph)
-    results, report = run_shacl(graph, [URIRef(n) for n in focus])
+    results, report_for = _shacl_on(engine, context + [t for triples in parsed for t in triples], focus)
     baseline: set[tuple] = set()
     old_nodes = [n for n in focus if n in existing]
     if any(expand(r.focus) in old_nodes for r in results):
         # only then can a result be the graph's own: check those nodes without the entry
-        baseline = {r.key() for r in run_shacl(to_rdflib(context), [URIRef(n) for n in old_nodes])[0]}
+        baseline = {r.key() for r in _shacl_on(engine, context, old_nodes)[0]}
     own: list[Result] = []
     for r in results:
         if r.key() in baseline:
@@ -359,7 +392,27 @@ def validate_entries(files: list[str], use_cache: bool = True) -> Report:
     own.extend(_entry_checks(files, parsed, texts, store))
     own.extend(_duplicates(files, parsed, texts, store, others))
     own.sort(key=lambda r: (r.severity != "Violation", r.file, r.line, r.focus, r.path, r.message))
-    return Report(own, _filtered_report(report, own))
+    return Report(own, report_for(own))
+
+
+ENGINES = ("rudof", "pyshacl")
+
+
+def _shacl_on(engine: str, triples: list[ox.Triple], focus: list[str]):
+    """(results for the focus nodes, a function giving the SHACL report of some of them) by one engine."""
+    if engine == "pyshacl":
+        from rdflib import URIRef
+
+        from .parsing import to_rdflib
+
+        results, report = run_shacl(to_rdflib(triples), [URIRef(n) for n in focus])
+        return results, lambda own: _filtered_report(report, own)
+    from .fast_shacl import report_of, run_on
+
+    found = run_on(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), shapes_nt(), set(focus))
+    keyed = {r.key(): entries for r, entries in found.items()}
+    return list(found), lambda own: report_of([e for r in own for e in keyed.get(r.key(), [])],
+                                              not any(r.severity == "Violation" for r in own))
 
 
 def _entry_checks(files, parsed, texts, store: ox.Store | None = None) -> list[Result]:
@@ -472,27 +525,38 @@ def _duplicates(files: list[str], parsed: list[list[ox.Triple]], texts: dict[str
                      if found else "the graph")
             out.append(Result("Violation", name, "", f"is already defined in {where}; "
                               "pick a new slug or edit that file", "", "", f,
-                              subject_line(texts[f], name), f"{name}-2 (a new slug), or edit {where.split(':')[0]}"))
+                              subject_line(texts[f], name), _new_slug_hint(node, triples, where)))
     return out
 
 
+def _new_slug_hint(node: ox.NamedNode, triples: list[ox.Triple], where: str) -> str:
+    """A duplicate's hint: the node under a new slug, as Turtle, or the file to edit instead."""
+    kinds = sorted(compact(t.object.value) for t in triples
+                   if t.subject == node and t.predicate.value == RDF_TYPE and isinstance(t.object, ox.NamedNode))
+    return f"{turtle_name(node.value + '-2')} a {kinds[0]} .  # a new slug, or edit {where.split(':')[0]} instead"
+
+
 def _hint(r: Result, store: ox.Store) -> str:
-    """'did you mean' for a reference to a pgid: IRI that the graph does not have."""
+    """What to write instead: the shape's pgsh:hint, or the nearest names for a pgid: IRI the graph lacks."""
     from .compile import ASSERTED_GRAPH
 
+    hint = shape_hint(r.shape, r.path, r.focus, r.message)
     iri = expand(r.value) if r.value != r.focus else None
     if not iri or not iri.startswith(PGID):
-        return ""
+        return hint
     if any(True for _ in store.quads_for_pattern(ox.NamedNode(iri), None, None, ASSERTED_GRAPH)):
-        return ""
+        return hint
     folder = iri[len(PGID):].split("/", 1)[0]
     known = [compact(sol["s"].value) for sol in store.query(
         f"SELECT DISTINCT ?s WHERE {{ GRAPH <{ASSERTED_GRAPH.value}> {{ ?s ?p ?o }} "
         f"FILTER STRSTARTS(STR(?s), \"{PGID}{folder}/\") }}")]
     close = difflib.get_close_matches(r.value, sorted(known), n=3, cutoff=0.75)
-    if close:
-        return f"{r.value} is not in the graph; did you mean {', '.join(close)}?"
-    return f"{r.value} is not in the graph; define it in the entry or use an existing IRI"
+    focus = turtle_name(expand(r.focus) or r.focus)
+    if close and r.path and not r.path.startswith("^"):
+        others = f" (or {', '.join(close[1:])})" if close[1:] else ""
+        return f"{focus} {r.path} {close[0]} .  # {r.value} is not in the graph; did you mean {close[0]}{others}?"
+    return (hint or f"{focus} {r.path} {r.value} .") + \
+        f"  # {r.value} is not in the graph: define it in the entry or use a name the graph has"
 
 
 def _filtered_report(report, own: list[Result]) -> bytes:

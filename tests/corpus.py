@@ -1,0 +1,50 @@
+"""The one corpus of example entries: tests/entries/bad and tests/entries/good, and its one header grammar.
+
+examples/invalid and examples/valid hold links to a few of these entries, the ones the README and
+CONTRIBUTING.md walk through (examples/README.md lists them). Every entry starts with comment lines:
+
+    # BAD: <what is wrong>            (GOOD: <what it shows> in tests/entries/good)
+    # <more prose, optional>
+    # shape: pgsh:InspectionShape    (the shape it breaks or exercises; also the start of the file name)
+    # focus: inspection:2026-sunderland-pdu     (bad entries: the node the result is about)
+    # severity: Violation            (bad entries: Violation or Warning)
+    # expect: <a substring of the message>      (bad entries)
+    # xfail: <reason>                (optional: a known problem; the test then fails, strictly)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ENTRIES = ROOT / "tests" / "entries"
+EXAMPLES = ROOT / "examples"
+KEYS = ("shape", "focus", "severity", "expect", "xfail")
+# the examples' folders, and the entries' folder each links into
+EXAMPLE_KINDS = {"invalid": "bad", "valid": "good"}
+
+
+def header(path: Path) -> dict[str, str]:
+    """The `# key: value` lines at the top of an entry, before its first non-comment line."""
+    out: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            break
+        key, sep, value = line[1:].strip().partition(":")
+        if sep and key.strip() in KEYS:
+            out[key.strip()] = value.strip()
+    return out
+
+
+def first_line(path: Path) -> str:
+    return path.read_text(encoding="utf-8").splitlines()[0]
+
+
+def entry_files(kind: str) -> list[Path]:
+    """tests/entries/<kind>/*.ttl (kind: bad or good), sorted."""
+    return sorted((ENTRIES / kind).glob("*.ttl"))
+
+
+def example_files(kind: str) -> list[Path]:
+    """examples/<kind>/*.ttl (kind: invalid or valid), sorted: each a link into tests/entries."""
+    return sorted((EXAMPLES / kind).glob("*.ttl"))
