@@ -695,3 +695,17 @@ def test_no_cache_with_a_full_temporary_folder(full_tmpfs):
     assert_clean_error(res, 2, preamble="probgraph: compiling", contains=("No space left on device",
                                                                           str(full_tmpfs)))
     assert list(full_tmpfs.iterdir()) == []
+
+
+def test_ctrl_c_that_reaches_only_the_query_child_is_an_interruption():
+    """A terminal's SIGINT can kill the query child before the parent sees its own: that is Ctrl-C (exit 130),
+    not a crash of the engine (CI saw 'crashed the query engine (SIGINT)' once)."""
+    from probgraph.bounded import run_bounded
+
+    def interrupted() -> bytes:
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(5)
+        return b"never"
+
+    with pytest.raises(KeyboardInterrupt):
+        run_bounded(interrupted, timeout=30)

@@ -108,6 +108,8 @@ def _outcome(data: bytes, status: int, what: str, memory_mb: int | None,
     memory_hint = "narrow the query (LIMIT, fewer cross joins), or raise --memory"
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
+        if sig == signal.SIGINT:  # Ctrl-C reached the child before the parent: the same interruption
+            raise KeyboardInterrupt
         if sig in (signal.SIGABRT, signal.SIGKILL):  # the allocator's abort, or the kernel's OOM killer
             raise LimitError(f"{what} needed more memory than {limit}", memory_hint)
         raise LimitError(f"{what} crashed the query engine ({signal.Signals(sig).name})",
