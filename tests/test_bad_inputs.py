@@ -709,3 +709,39 @@ def test_ctrl_c_that_reaches_only_the_query_child_is_an_interruption():
 
     with pytest.raises(KeyboardInterrupt):
         run_bounded(interrupted, timeout=30)
+
+
+def test_a_bounded_answer_arrives_whole_whatever_its_size():
+    """The child's message carries its length, so the parent needs neither the child's exit nor EOF to know it
+    has all of it; several pipe-fulls and an empty answer both arrive exactly."""
+    from probgraph.bounded import run_bounded
+
+    big = bytes(range(256)) * 20_000  # 5 MB: many pipe-fulls, more than one read
+    assert run_bounded(lambda: big, timeout=60) == big
+    assert run_bounded(lambda: b"", timeout=60) == b""
+
+
+def test_a_bounded_child_that_a_check_overtakes_is_killed(tmp_path):
+    """verify() returning False (the child started on a stale entry) stops the child at once; None comes back."""
+    from probgraph.bounded import run_bounded
+
+    started = tmp_path / "pid"
+
+    def slow() -> bytes:
+        part = tmp_path / "pid.part"
+        part.write_text(str(os.getpid()))
+        part.rename(started)  # whole, or not there
+        time.sleep(60)
+        return b"stale"
+
+    def stale() -> bool:
+        deadline = time.monotonic() + 30
+        while not started.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return False
+
+    begun = time.monotonic()
+    assert run_bounded(slow, timeout=120, verify=stale) is None
+    assert time.monotonic() - begun < 30
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(started.read_text()), 0)  # killed and reaped, not left running

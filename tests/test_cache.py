@@ -193,3 +193,35 @@ def test_the_fingerprint_is_trusted_only_once_files_settle(own_home, monkeypatch
     assert cachemod.fingerprint(root, "native") == (text, True)
     (own_home / "data" / "extra.ttl").write_text("")
     assert cachemod.fingerprint(root, "native")[0] != text
+
+
+def test_a_query_started_on_the_recorded_entry_gives_the_new_answer_after_a_change(own_home, monkeypatch):
+    """The bounded query's child starts on the entry the fingerprint record names while the parent checks the
+    inputs; a changed file makes the parent drop that answer and run the query on the recompiled entry."""
+    monkeypatch.setattr(cachemod, "SETTLE_NS", 0)
+    sparql = ("SELECT ?l WHERE { <https://w3id.org/probgraph/id/org/northumbria-crc> "
+              "<http://www.w3.org/2000/01/rdf-schema#label> ?l }")
+    assert probgraph.query_output(sparql=sparql, fmt="csv") == b"l\r\nNorthumbria Community Rehabilitation Company\r\n"
+    guess = cachemod.recorded_entry()
+    assert guess is not None and guess.is_complete(), "the next query starts on this entry"
+    path = own_home / "data" / "organisations.ttl"
+    before = path.stat()
+    path.write_text(path.read_text(encoding="utf-8").replace("Northumbria Community Rehabilitation Company",
+                                                             "Northumbria Community Rehabilitation Companx", 1),
+                    encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # same size and mtime: only ctime and bytes differ
+    assert probgraph.query_output(sparql=sparql, fmt="csv") == b"l\r\nNorthumbria Community Rehabilitation Companx\r\n"
+    assert cachemod.recorded_entry().folder != guess.folder
+    assert guess.is_complete(), "the old entry was there to answer from, so it is the check that refused it"
+
+
+def test_a_record_naming_a_removed_entry_still_answers(own_home, monkeypatch):
+    """The guess opens nothing (its folder is gone), the check finds no entry, and the query compiles and runs."""
+    monkeypatch.setattr(cachemod, "SETTLE_NS", 0)
+    probgraph.compile_graph()
+    guess = cachemod.recorded_entry()
+    assert guess is not None
+    shutil.rmtree(guess.folder)
+    csv = probgraph.query_output("owners", params={"org": "northumbria-crc"}, fmt="csv").decode()
+    assert "Sodexo Justice Services" in csv
+    assert cachemod.recorded_entry().folder == guess.folder and guess.is_complete()

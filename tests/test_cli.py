@@ -242,3 +242,57 @@ def test_construct_with_blank_nodes_is_stable():
     a = run_cli("query", "--sparql", q, "--format", "ntriples", env={"PYTHONHASHSEED": "1"})
     b = run_cli("query", "--sparql", q, "--format", "ntriples", env={"PYTHONHASHSEED": "2"})
     assert a.returncode == 0 and a.stdout == b.stdout and a.stdout.startswith(b"_:")
+
+
+FAST_PATH_CASES = [
+    # routed by hand: what argparse makes of them must be what the fast path makes
+    ["query", "predecessors"],
+    ["query", "predecessors", "-p", "org=north-east-region"],
+    ["query", "predecessors", "-porg=north-east-region", "--format", "csv"],
+    ["query", "owners", "--param", "org=x", "--param=date=2019", "--format=json"],
+    ["query", "owners", "-p", "org=a=b", "-p", "=x", "-p", "noequals"],  # -p's own checks come later, for both
+    ["query", "owners", "-p", "org=", "--format", "turtle", "--param="],
+    ["query", "x y", "-p", "org=\udcff"],
+    # left to argparse: help, mistakes, every other option
+    ["query", "owners", "--format", "yaml"],
+    ["query", "owners", "--format="],
+    ["query", "owners", "-p=org=x"],
+    ["query", "owners", "--format", "csv", "--format", "json"],
+    ["query", "owners", "-p"],
+    ["query", "owners", "-p", "--format"],
+    ["query", "owners", "--help"],
+    ["query", "owners", "-h"],
+    ["query", "owners", "--timeout", "5"],
+    ["query", "owners", "--memory", "512"],
+    ["query", "owners", "-o", "out.csv"],
+    ["query", "owners", "--sparql", "ASK {}"],
+    ["query", "owners", "extra"],
+    ["query", "owners", "--form", "csv"],
+    ["query", "--file", "q.rq"],
+    ["query", "-p", "org=x", "owners"],
+    ["query"],
+    ["--no-cache", "query", "owners"],
+    ["show", "owners"],
+    [],
+]
+
+
+@pytest.mark.parametrize("argv", FAST_PATH_CASES, ids=[" ".join(a) or "(none)" for a in FAST_PATH_CASES])
+def test_the_fast_argument_path_agrees_with_argparse(argv):
+    """A warm query's arguments are read without argparse; whatever that path accepts, argparse reads the same."""
+    from probgraph.cli import build_parser, fast_query_args
+
+    fast = fast_query_args(argv)
+    if fast is None:
+        return  # argparse reads it (its help, messages and exit codes), as every test of those runs it
+    parsed = vars(build_parser().parse_args(argv))
+    assert {k: getattr(fast, k) for k in parsed} == parsed
+    assert set(vars(fast)) == set(parsed)
+
+
+def test_the_fast_argument_path_takes_the_common_calls():
+    """The cases above that it should route are routed (else the agreement test would check nothing)."""
+    from probgraph.cli import fast_query_args
+
+    assert all(fast_query_args(argv) is not None for argv in FAST_PATH_CASES[:7])
+    assert all(fast_query_args(argv) is None for argv in FAST_PATH_CASES[7:])

@@ -30,43 +30,82 @@ class LimitError(UsageError):
 
 def run_bounded(work: Callable[[], bytes], timeout: float = DEFAULT_TIMEOUT,
                 memory_mb: int | None = DEFAULT_MEMORY_MB, what: str = "the query",
-                kinds: tuple[type[ProbgraphError], ...] = ()) -> bytes:
+                kinds: tuple[type[ProbgraphError], ...] = (),
+                verify: Callable[[], bool] | None = None) -> bytes | None:
     """The bytes `work()` returns, computed in a child; its ProbgraphError is raised here as it was there.
 
-    An error of one of `kinds` comes back as that class (so the caller can act on it).
+    An error of one of `kinds` comes back as that class (so the caller can act on it). `verify`, if given,
+    runs in the parent while the child works: when it returns False the child is killed and the answer is
+    None (the work was started on a guess that turned out wrong).
     """
+    _reap_exited()
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns
         os.close(read_end)
         _child(work, write_end, memory_mb)
     os.close(write_end)
-    chunks: list[bytes] = []
     deadline = time.monotonic() + timeout
     try:
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise LimitError(f"{what} did not finish within {timeout:g} s",
-                                 "narrow the query (LIMIT, more specific patterns), or raise --timeout")
-            ready, _, _ = select.select([read_end], [], [], left)
-            if ready:
-                chunk = os.read(read_end, 1 << 20)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-        _, status = os.waitpid(pid, 0)
+        if verify is not None and not verify():
+            return None
+        data = _message(read_end, deadline, what, timeout)
+        if data is not None:  # all of it came: the child is only exiting, which takes a RocksDB store ms
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if not done:
+                _EXITING.append(pid)
+            pid = 0
+            return _outcome(data, 0, what, memory_mb, kinds)
+        _, status = os.waitpid(pid, 0)  # it died before its message was whole
         pid = 0
+        return _outcome(b"", status, what, memory_mb, kinds)
     finally:
         os.close(read_end)
-        if pid:  # timed out or interrupted: stop the child, then reap it
+        if pid:  # timed out, interrupted or overtaken: stop the child, then reap it
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
-    return _outcome(b"".join(chunks), status, what, memory_mb, kinds)
+
+
+# Children that had sent their whole message but not yet exited; reaped (without waiting) by the next call,
+# or by init once the process ends.
+_EXITING: list[int] = []
+
+
+def _reap_exited() -> None:
+    for pid in list(_EXITING):
+        try:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            done = pid
+        if done:
+            _EXITING.remove(pid)
+
+
+_HEADER = 9  # a tag byte and the body's length in 8 bytes
+
+
+def _message(fd: int, deadline: float, what: str, timeout: float) -> bytes | None:
+    """The child's whole tagged message, or None if the pipe closed before all of it came."""
+    buf = bytearray()
+    want = _HEADER
+    while len(buf) < want:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise LimitError(f"{what} did not finish within {timeout:g} s",
+                             "narrow the query (LIMIT, more specific patterns), or raise --timeout")
+        ready, _, _ = select.select([fd], [], [], left)
+        if ready:
+            chunk = os.read(fd, min(want - len(buf), 1 << 20))
+            if not chunk:
+                return None
+            buf += chunk
+            if want == _HEADER and len(buf) == _HEADER:
+                want += int.from_bytes(buf[1:], "big")
+    return bytes(buf[:1] + buf[_HEADER:])
 
 
 def _child(work: Callable[[], bytes], out: int, memory_mb: int | None) -> None:
-    """Do the work under the limits and write one tagged message: b'O' + answer or b'E' + error.
+    """Do the work under the limits and write one tagged message: b'O' + answer, b'E' + error or b'M'.
 
     `json` is imported only for an error: importing it costs every warm query milliseconds.
     """
@@ -75,27 +114,29 @@ def _child(work: Callable[[], bytes], out: int, memory_mb: int | None) -> None:
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # the parent reports the interruption
         null = os.open(os.devnull, os.O_WRONLY)
         os.dup2(null, 2)  # the allocator's abort message must not reach the user's terminal
+        os.dup2(null, 1)  # nor may the child hold the parent's output open while it exits
         if memory_mb:
             import resource
 
             resource.setrlimit(resource.RLIMIT_AS, (memory_mb * _MB, memory_mb * _MB))
         try:
-            message = b"O" + work()
+            tag, body = b"O", work()
         except ProbgraphError as exc:
             import json
 
-            message = b"E" + json.dumps({"code": exc.exit_code, "message": exc.message, "hint": exc.hint,
-                                         "kind": type(exc).__name__}).encode("utf-8")
+            tag, body = b"E", json.dumps({"code": exc.exit_code, "message": exc.message, "hint": exc.hint,
+                                          "kind": type(exc).__name__}).encode("utf-8")
         except MemoryError:
-            message = b"M"
+            tag, body = b"M", b""
         except Exception as exc:  # noqa: BLE001 - a library's failure becomes one line in the parent
             import json
 
-            message = b"E" + json.dumps({"code": EXIT_USAGE, "message": f"the query failed: {first_line(exc)[:300]}",
-                                         "hint": None}).encode("utf-8")
-        view = memoryview(message)
-        while view:
-            view = view[os.write(out, view):]
+            tag, body = b"E", json.dumps({"code": EXIT_USAGE, "message": f"the query failed: {first_line(exc)[:300]}",
+                                          "hint": None}).encode("utf-8")
+        for part in (tag + len(body).to_bytes(_HEADER - 1, "big"), body):
+            view = memoryview(part)
+            while view:
+                view = view[os.write(out, view):]
     except BaseException:  # noqa: BLE001 - whatever happens, the child must not return into the caller
         code = 70
     finally:

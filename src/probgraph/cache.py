@@ -1,8 +1,8 @@
 """Find and check the cache entry for the current inputs, cheaply: the warm path of every command.
 
-A warm query should cost little more than `oxigraph query` (issue 11), so this module imports only os,
-json and pyoxigraph on that path (no hashlib, pathlib, logging, dataclasses or typing; compile.py builds
-entries).
+A warm query should cost little more than `oxigraph query` (issue 11), so this module imports only os and
+time on that path (no json, hashlib, pathlib, logging, dataclasses or typing; compile.py builds entries), and
+pyoxigraph only to open a store: the parent of a bounded query never opens one.
 The inputs are recognised by a fingerprint, the text of their paths, sizes, inodes and change times, kept
 beside the content key it stands for under fingerprints/ (one file per checkout and reasoner); only a
 changed fingerprint costs hashing the files' bytes. Comparing the text itself needs no hash at all.
@@ -15,18 +15,19 @@ from __future__ import annotations
 import os
 import time
 
-import pyoxigraph as ox
-
 TYPE_CHECKING = False  # typing is not imported on the warm path
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    import pyoxigraph as ox
+
 CACHE_FORMAT = "2"
 REASONERS = ("native", "owlrl")
-ASSERTED_GRAPH = ox.NamedNode("https://w3id.org/probgraph/graph/asserted")
-# The store records which entry it belongs to here, so a store copied from another entry is caught on opening.
-CACHE_GRAPH = ox.NamedNode("https://w3id.org/probgraph/graph/cache")
-KEY_PREDICATE = ox.NamedNode("https://w3id.org/probgraph/graph/cache#key")
+# ASSERTED_GRAPH, and where the store records which entry it belongs to (so a store copied from another entry
+# is caught on opening): pyoxigraph terms, made on first use by __getattr__ below
+GRAPH_IRIS = {"ASSERTED_GRAPH": "https://w3id.org/probgraph/graph/asserted",
+              "CACHE_GRAPH": "https://w3id.org/probgraph/graph/cache",
+              "KEY_PREDICATE": "https://w3id.org/probgraph/graph/cache#key"}
 NT_FILES = ("asserted", "closure")
 SETTLE_NS = 2_000_000_000  # a file changed this recently may change again within the same mtime tick
 _INPUT_SUFFIXES = (".ttl", ".ru", ".rq")
@@ -38,6 +39,22 @@ META_FIELDS = {"format": str, "version": str, "key": str, "reasoner": str, "inpu
 # Set by the command line to show what takes time (a compile) on stderr; library callers get the "probgraph"
 # logger instead. A hook rather than logging setup, so the warm path never imports logging.
 notice: Callable[[str], None] | None = None
+
+
+def _term(name: str) -> ox.NamedNode:
+    term = globals().get(name)
+    if term is None:
+        import pyoxigraph as ox
+
+        term = globals()[name] = ox.NamedNode(GRAPH_IRIS[name])
+    return term
+
+
+def __getattr__(name: str) -> ox.NamedNode:
+    """ASSERTED_GRAPH, CACHE_GRAPH and KEY_PREDICATE as terms; pyoxigraph is imported only when they are used."""
+    if name in GRAPH_IRIS:
+        return _term(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class DamagedCache(Exception):
@@ -97,9 +114,12 @@ class Compiled:
 
     def open_store(self) -> ox.Store:
         """The on-disk store, read-only, checked to belong to this entry."""
+        import pyoxigraph as ox
+
         store = ox.Store.read_only(os.path.join(self.folder, "store"))
         key = ox.Literal(self.meta()["key"])
-        if not any(True for _ in store.quads_for_pattern(CACHE_GRAPH, KEY_PREDICATE, key, CACHE_GRAPH)):
+        graph = _term("CACHE_GRAPH")
+        if not any(True for _ in store.quads_for_pattern(graph, _term("KEY_PREDICATE"), key, graph)):
             raise DamagedCache("store")
         return store
 
@@ -206,23 +226,36 @@ def _walk(root: str) -> list[tuple[str, os.stat_result]]:
     return sorted(found, key=lambda item: item[0])
 
 
-def current_key(reasoner: str) -> str:
-    """The cache key of the current inputs: by fingerprint when the files have not changed, else hashed."""
+def _record_path(root: str, reasoner: str) -> str:
+    """Where the fingerprint of a checkout's inputs is kept beside their key.
+
+    The file name only spreads checkouts over files; the whole fingerprint is compared.
+    """
     import zlib
 
+    return os.path.join(cache_root(), "fingerprints", f"{zlib.crc32(root.encode()):08x}-{reasoner}")
+
+
+def _recorded(path: str) -> tuple[str, str] | None:
+    """The key and fingerprint text recorded at `path`, or None if there is no sound record."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            key, _, recorded = fh.read().partition("\n")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return (key, recorded) if len(key) == 32 and key.isalnum() else None
+
+
+def current_key(reasoner: str) -> str:
+    """The cache key of the current inputs: by fingerprint when the files have not changed, else hashed."""
     from .resources import root_dir
 
     root = root_dir()
     text, settled = fingerprint(root, reasoner)
-    # the file name only spreads checkouts over files; the whole fingerprint is compared
-    known = os.path.join(cache_root(), "fingerprints", f"{zlib.crc32(root.encode()):08x}-{reasoner}")
-    try:
-        with open(known, encoding="utf-8") as fh:
-            key, _, recorded = fh.read().partition("\n")
-        if recorded == text and len(key) == 32 and key.isalnum():
-            return key
-    except (OSError, UnicodeDecodeError):
-        pass
+    known = _record_path(root, reasoner)
+    record = _recorded(known)
+    if record is not None and record[1] == text:
+        return record[0]
     from .compile import cache_key, key_inputs
 
     key = cache_key(key_inputs(reasoner), reasoner)
@@ -236,6 +269,18 @@ def current_key(reasoner: str) -> str:
         except OSError:
             pass  # an unwritable cache costs a hash per call, nothing else
     return key
+
+
+def recorded_entry(reasoner: str | None = None) -> Compiled | None:
+    """The entry the inputs had when their fingerprint was last recorded: a guess, checked by nothing.
+
+    A bounded query's child opens it while the parent checks the inputs (warm_entry), so the fingerprint
+    walk costs no time; an answer from it is used only if warm_entry finds the same entry.
+    """
+    from .resources import root_dir
+
+    record = _recorded(_record_path(root_dir(), reasoner or default_reasoner()))
+    return None if record is None else Compiled(os.path.join(cache_root(), record[0]))
 
 
 def warm_entry(reasoner: str | None = None) -> Compiled | None:

@@ -8,9 +8,12 @@ traceback.
 from __future__ import annotations
 
 import sys
-from typing import NoReturn
 
 from .errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, ProbgraphError, UsageError, printable, shown
+
+TYPE_CHECKING = False  # typing costs a warm query milliseconds to import
+if TYPE_CHECKING:
+    from typing import NoReturn
 
 EPILOG = """exit codes:
   0  success
@@ -54,11 +57,15 @@ def _utf8(value: str | None, what: str) -> str | None:
 
 
 def _in_range(convert, what: str, low: float, high: float, low_open: bool = False):
-    """An argparse type: `convert` the text, then require it finite and within [low, high] (or (low, high])."""
-    import argparse
-    import math
+    """An argparse type: `convert` the text, then require it finite and within [low, high] (or (low, high]).
+
+    argparse and math are imported when argparse calls it: the warm query is parsed without them.
+    """
 
     def check(text: str):
+        import argparse
+        import math
+
         try:
             value = convert(text)
         except ValueError:
@@ -148,7 +155,8 @@ def build_parser():  # -> argparse.ArgumentParser
         """--version, looked up only when asked for (it is read from the ontology file)."""
 
         def __init__(self, option_strings: list[str], dest: str, **kwargs) -> None:
-            super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
+            super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                             help="show the version and exit")
 
         def __call__(self, parser, namespace, values, option_string=None) -> None:
             print(f"probgraph {__version__}")

@@ -13,13 +13,15 @@ term is resolved first and written by pyoxigraph's own term syntax.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
-
-import pyoxigraph as ox
 
 from . import resources
 from .errors import InputSyntaxError, UsageError, first_line, shown
-from .names import resolve
+
+TYPE_CHECKING = False  # pyoxigraph and names.py load in the query's child, not in the parent that checks the query
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    import pyoxigraph as ox
 
 # `re` is imported only off the warm path (a stored query with parameters is parsed without it)
 _HEADER_KEYS = ("title", "description", "param", "example")
@@ -129,6 +131,8 @@ def from_text(text: str) -> StoredQuery:
 
 def bind(query: StoredQuery, values: dict[str, str], select: Callable[[str], Iterable[tuple]]) -> str:
     """The query text with each given parameter resolved and bound by a leading BIND."""
+    from .names import resolve
+
     declared = {p.name: p for p in query.params}
     for key in values:
         if key not in declared:

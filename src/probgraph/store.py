@@ -7,10 +7,12 @@ unless the entry has to be built.
 
 from __future__ import annotations
 
-import pyoxigraph as ox
-
 from .cache import DamagedCache, warm_entry
 from .errors import UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import pyoxigraph as ox
 
 
 def open_store(use_cache: bool = True) -> ox.Store:
