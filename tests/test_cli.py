@@ -296,3 +296,27 @@ def test_the_fast_argument_path_takes_the_common_calls():
 
     assert all(fast_query_args(argv) is not None for argv in FAST_PATH_CASES[:7])
     assert all(fast_query_args(argv) is None for argv in FAST_PATH_CASES[7:])
+
+
+def test_a_warm_query_imports_nothing_the_answer_does_not_need():
+    """The parent of a warm query reads arguments, checks the inputs and writes the child's answer: none of these
+    modules, each of which costs it milliseconds (docs/design-decisions.md, "Warm path, third pass")."""
+    import subprocess
+    import sys
+    import time
+
+    from probgraph import cache, resources
+
+    for _ in range(30):  # a fingerprint is recorded (and the child starts on it) once the files have settled
+        if cache.fingerprint(resources.root_dir(), cache.default_reasoner())[1]:
+            break
+        time.sleep(0.1)
+    code = ("import sys; from probgraph.cli import main; code = main(['query', 'predecessors', '-p', "
+            "'org=north-east-region', '--format', 'csv']); sys.stderr.write(' '.join(sys.modules)); sys.exit(code)")
+    ok("query", "predecessors", "-p", "org=north-east-region")  # the cache entry and its fingerprint exist
+    res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True)
+    assert res.returncode == 0, res.stderr
+    assert b"north-east-region" in res.stdout
+    loaded = set(res.stderr.decode().split())
+    assert "probgraph.cli" in loaded
+    assert not loaded & {"re", "enum", "typing", "argparse", "contextlib", "json", "pyoxigraph", "collections"}

@@ -56,3 +56,23 @@ def test_wheel_carries_the_templates(wheel):
     shipped = ROOT / "src" / "probgraph" / "templates"
     for path in sorted(p for p in shipped.rglob("*") if p.is_file()):
         assert f"probgraph/templates/{path.relative_to(shipped)}" in names
+
+
+def test_the_command_is_installed_as_written(wheel, tmp_path):
+    """bin/probgraph goes into the wheel's scripts as it is (shared-scripts), with the `#!python` line installers
+    rewrite, and no console-script wrapper (pip's imports `re`, which costs a warm query milliseconds)."""
+    archive = zipfile.ZipFile(wheel)
+    script = next(n for n in archive.namelist() if n.endswith(".data/scripts/probgraph"))
+    written = (ROOT / "bin" / "probgraph").read_bytes()
+    assert written.startswith(b"#!/usr/bin/env python3\n")
+    assert archive.read(script) == b"#!python\n" + written.split(b"\n", 1)[1]
+    entry_points = [n for n in archive.namelist() if n.endswith("entry_points.txt")]
+    assert not any(b"probgraph" in archive.read(n) for n in entry_points)
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target", str(target),
+                    str(wheel)], check=True, capture_output=True)
+    env = {**os.environ, "PYTHONPATH": str(target), "PROBGRAPH_CACHE_DIR": str(tmp_path / "cache")}
+    res = subprocess.run([str(target / "bin" / "probgraph"), "query", "owners", "-p", "org=northumbria-crc",
+                          "--format", "csv"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert "Sodexo Justice Services" in res.stdout

@@ -11,13 +11,16 @@ memory bound.
 
 from __future__ import annotations
 
+import _signal as signal  # the C half of `signal`, which imports enum: milliseconds of a warm query's 50
 import os
 import select
-import signal
 import time
-from collections.abc import Callable
 
 from .errors import EXIT_USAGE, ProbgraphError, UsageError, first_line
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MEMORY_MB = 2048
@@ -153,7 +156,9 @@ def _outcome(data: bytes, status: int, what: str, memory_mb: int | None,
             raise KeyboardInterrupt
         if sig in (signal.SIGABRT, signal.SIGKILL):  # the allocator's abort, or the kernel's OOM killer
             raise LimitError(f"{what} needed more memory than {limit}", memory_hint)
-        raise LimitError(f"{what} crashed the query engine ({signal.Signals(sig).name})",
+        from signal import Signals
+
+        raise LimitError(f"{what} crashed the query engine ({Signals(sig).name})",
                          "simplify the query; this is worth reporting as a bug")
     tag, body = data[:1], data[1:]
     if tag == b"O" and os.WEXITSTATUS(status) == 0:

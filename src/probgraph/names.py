@@ -5,12 +5,16 @@ Values are looked up, never pasted into query text: a hostile value is simply an
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-
 import pyoxigraph as ox
 
 from .errors import UsageError, shown
 from .namespaces import PG, PGID, PREFIXES, compact, expand
+
+TYPE_CHECKING = False  # collections.abc costs a warm query milliseconds
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    Select = Callable[[str], Iterable[tuple]]
 
 _SKOS = PREFIXES["skos"]
 _LABEL = PREFIXES["rdfs"] + "label"
@@ -28,8 +32,6 @@ ENTITY_KINDS = {
 # how a lineage query links bodies: by the areas that passed (default) or by who succeeded whom
 SCOPES = ("territory", "organisation")
 _DATE = r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"  # compiled only when a date is given
-
-Select = Callable[[str], Iterable[tuple]]
 
 
 _NOT_IN_IRI = frozenset('<>"{}|^`\\\x7f') | frozenset(chr(i) for i in range(0x21))

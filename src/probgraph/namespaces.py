@@ -8,7 +8,9 @@ form: id/<kind>/ is `<kind>:`. `org:` stays W3C ORG's, so organisations are `org
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+TYPE_CHECKING = False  # collections.abc costs a warm query milliseconds
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 BASE = "https://w3id.org/probgraph/"
 PG = BASE + "ontology#"

@@ -6,72 +6,51 @@ terminal, a character device, a FIFO, a socket, `/dev/stdout`) is written to dir
 order: replacing `/dev/null` or a pipe with a regular file would break everything that uses it.
 A symlink is followed and its target replaced; a file with more than one hard link is
 overwritten in place, so that every name still reaches the new content.
+
+Paths are written by filewrite.py, imported only for them: it needs contextlib, which (with functools
+and collections) costs a warm query's answer on standard output milliseconds.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import stat
 import sys
-from collections.abc import Iterator
 
 from .errors import UsageError
 
 TYPE_CHECKING = False  # typing and tempfile cost a warm query milliseconds; tempfile is imported where used
 if TYPE_CHECKING:
-    from typing import BinaryIO
-
-NAME_MAX = 255  # bytes in one path component on Linux, macOS and the BSDs
-_SUFFIX = b".part"
+    from typing import TextIO
 
 
 def write_output(path: str | os.PathLike[str] | None, data: bytes) -> None:
-    """Write `data` to PATH by the rules above (None or '-' is standard output)."""
-    with open_output(path) as out:
-        out.write(data)
+    """Write `data` to PATH by the rules above (None or '-' is standard output).
 
-
-@contextlib.contextmanager
-def open_output(path: str | os.PathLike[str] | None) -> Iterator[BinaryIO]:
-    """A binary stream for PATH; what is written reaches PATH only if the block ends without error.
-
-    For a regular file an error leaves the old content untouched; for a device or pipe what was
-    written before the error has already gone to the reader, as with `cp`.
+    What is written reaches a regular file only if all of it is written; for a device or pipe what was
+    written before an error has already gone to the reader, as with `cp`.
     """
-    shown = "standard output" if path is None or os.fspath(path) == "-" else os.fspath(path)
-    if path is None or os.fspath(path) == "-":
-        with _errors(shown, stdout=True):
-            yield sys.stdout.buffer
-            sys.stdout.buffer.flush()
+    name = None if path is None else os.fspath(path)
+    if name is None or name == "-":
+        with WriteErrors("standard output", stdout=True):
+            _write_stream(sys.stdout, data)
         return
-    name = os.fspath(path)
     if not name:
         raise UsageError("-o needs a file name", "give a file name, or - for standard output")
     own = _own_stream(name)
     if own is not None:  # /dev/stdout, /dev/fd/2, /proc/self/fd/1: the stream we already hold
-        with _errors(shown, stdout=own is sys.stdout):
-            yield own.buffer
-            own.buffer.flush()
+        with WriteErrors(name, stdout=own is sys.stdout):
+            _write_stream(own, data)
         return
-    try:
-        st = os.stat(name)  # follows symlinks: the rules apply to what the name reaches
-    except FileNotFoundError:
-        st = None
-    except OSError as exc:
-        raise UsageError(f"{shown}: cannot write ({exc.strerror})", _where_hint(exc)) from None
-    if st is not None and stat.S_ISDIR(st.st_mode):
-        raise UsageError(f"{shown}: is a directory", "give a file name for -o")
-    if st is not None and not stat.S_ISREG(st.st_mode):
-        with _direct(name, shown, st) as out:
-            yield out
-        return
-    if st is not None and st.st_nlink > 1:
-        with _in_place(name, shown) as out:
-            yield out
-        return
-    with _atomic(os.path.realpath(name), shown, st) as out:
-        yield out
+    from .filewrite import open_path
+
+    with open_path(name) as out:
+        out.write(data)
+
+
+def _write_stream(stream: TextIO, data: bytes) -> None:
+    stream.buffer.write(data)
+    stream.buffer.flush()
 
 
 def _own_stream(name: str):
@@ -90,23 +69,31 @@ def _own_stream(name: str):
     return None
 
 
-@contextlib.contextmanager
-def _errors(shown: str, stdout: bool = False) -> Iterator[None]:
-    """One line for a failed write; a closed pipe on standard output stays a BrokenPipeError (exit 0)."""
-    try:
-        yield
-    except BrokenPipeError:
-        if stdout:
-            raise
-        raise UsageError(f"{shown}: the reader closed the pipe before the output was written") from None
-    except (ValueError, AttributeError):  # standard output closed (`>&-`): sys.stdout is None or closed
-        raise UsageError(f"{shown}: cannot write (standard output is closed)",
-                         "give -o FILE, or leave standard output open") from None
-    except OSError as exc:
-        raise UsageError(f"{shown}: cannot write ({exc.strerror or exc})", _where_hint(exc)) from None
+class WriteErrors:
+    """One line for a failed write; a closed pipe on standard output stays a BrokenPipeError (exit 0).
+
+    A class, not a contextlib generator: contextlib costs a warm query milliseconds to import.
+    """
+
+    def __init__(self, shown: str, stdout: bool = False) -> None:
+        self.shown, self.stdout = shown, stdout
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        if isinstance(exc, BrokenPipeError):
+            if self.stdout:
+                return  # re-raised as it was
+            raise UsageError(f"{self.shown}: the reader closed the pipe before the output was written") from None
+        if isinstance(exc, (ValueError, AttributeError)):  # standard output closed (`>&-`): None or closed
+            raise UsageError(f"{self.shown}: cannot write (standard output is closed)",
+                             "give -o FILE, or leave standard output open") from None
+        if isinstance(exc, OSError):
+            raise UsageError(f"{self.shown}: cannot write ({exc.strerror or exc})", where_hint(exc)) from None
 
 
-def _where_hint(exc: OSError) -> str | None:
+def where_hint(exc: OSError) -> str | None:
     import errno
 
     if exc.errno == errno.ENOSPC:
@@ -116,77 +103,6 @@ def _where_hint(exc: OSError) -> str | None:
     if exc.errno in (errno.ENOENT, errno.ENOTDIR):
         return "write into an existing folder"
     return None
-
-
-@contextlib.contextmanager
-def _direct(name: str, shown: str, st: os.stat_result) -> Iterator[BinaryIO]:
-    """A device, FIFO or socket: write straight to it (opening a FIFO waits for its reader, as cp does)."""
-    with _errors(shown):
-        if stat.S_ISSOCK(st.st_mode):
-            import socket
-
-            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            try:
-                sock.connect(name)
-                with sock.makefile("wb") as out:
-                    yield out
-            finally:
-                sock.close()
-            return
-        fd = os.open(name, os.O_WRONLY | getattr(os, "O_NOCTTY", 0))
-        with os.fdopen(fd, "wb") as out:
-            yield out
-
-
-@contextlib.contextmanager
-def _in_place(name: str, shown: str) -> Iterator[BinaryIO]:
-    """A file with several hard links: truncate and rewrite it, so every link sees the new content."""
-    with _errors(shown):
-        with open(name, "r+b") as out:
-            out.truncate(0)
-            yield out
-            out.flush()
-            os.fsync(out.fileno())
-
-
-def _temp_prefix(target: str) -> bytes:
-    """'.NAME.' cut so that the temporary name (prefix, 8 random characters, '.part') fits NAME_MAX."""
-    base = os.fsencode(os.path.basename(target))
-    room = NAME_MAX - len(_SUFFIX) - 8 - 2
-    return b"." + base[:room] + b"."
-
-
-@contextlib.contextmanager
-def _atomic(target: str, shown: str, st: os.stat_result | None) -> Iterator[BinaryIO]:
-    """A new name or a regular file: temporary file beside it, fsync, rename; the old mode is kept."""
-    import tempfile
-
-    parent = os.path.dirname(target) or "."
-    if not os.path.isdir(parent):
-        what = "is a file, not a folder" if os.path.exists(parent) else "does not exist"
-        raise UsageError(f"{shown}: {parent} {what}", "write into an existing folder")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(target), suffix=_SUFFIX, dir=os.fsencode(parent))
-    except OSError as exc:
-        raise UsageError(f"{shown}: cannot write ({exc.strerror})", _where_hint(exc)) from None
-    try:
-        with _errors(shown), os.fdopen(fd, "wb") as out:
-            yield out
-            out.flush()
-            os.fsync(out.fileno())
-            if st is not None:
-                os.chmod(tmp, stat.S_IMODE(st.st_mode))
-                with contextlib.suppress(OSError):  # only root may give a file away; others keep theirs
-                    os.chown(tmp, st.st_uid, st.st_gid)
-            else:
-                umask = os.umask(0)
-                os.umask(umask)
-                os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes the file private; give it the usual mode
-            os.replace(tmp, os.fsencode(target))
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 SITE_MARK = ".probgraph-site"

@@ -6,8 +6,6 @@ table is ours.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import pyoxigraph as ox
 
 from .errors import UsageError, first_line, printable
@@ -15,6 +13,7 @@ from .namespaces import PREFIXES, compact
 
 TYPE_CHECKING = False  # typing and compile.py are not imported on the warm path
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from typing import BinaryIO
 
 SELECT_FORMATS = {
