@@ -6,7 +6,7 @@ memory runs out. A forked child runs the work under an address-space limit and s
 answer (all of it, or an error); the parent waits until the deadline, and kills the child by pid on
 a timeout or Ctrl-C. Measured: pyoxigraph does release the GIL while it evaluates (a Python
 thread kept ~87% of its ticks during a 0.6 s query), so a thread would give a deadline but no
-memory bound.
+memory bound. The answer comes with its length, so the parent need not wait for the child's exit.
 """
 
 from __future__ import annotations
@@ -53,8 +53,8 @@ def run_bounded(work: Callable[[], bytes], timeout: float = DEFAULT_TIMEOUT,
         if verify is not None and not verify():
             return None
         data = _message(read_end, deadline, what, timeout)
-        if data is not None:  # all of it came: the child is only exiting, which takes a RocksDB store ms
-            done, status = os.waitpid(pid, os.WNOHANG)
+        if data is not None:  # all of it came: the child is only exiting (ms, once it has opened a store)
+            done, _ = os.waitpid(pid, os.WNOHANG)
             if not done:
                 _EXITING.append(pid)
             pid = 0
