@@ -351,5 +351,5 @@ def _dispatch(args) -> int:  # an argparse.Namespace or _Args
 
 
 def run() -> None:
-    """Console-script entry point."""
+    """The `probgraph` command (bin/probgraph) and `python -m probgraph`."""
     sys.exit(main())
