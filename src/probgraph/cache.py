@@ -1,7 +1,7 @@
 """Find and check the cache entry for the current inputs, cheaply: the warm path of every command.
 
-A warm query should cost little more than `oxigraph query` (issue 11), so this module imports only os and
-time on that path (no json, hashlib, pathlib, logging, dataclasses or typing; compile.py builds entries), and
+A warm query should cost little more than `oxigraph query` (issue 11), so this module imports only os, time
+and zlib on that path (no json, hashlib, pathlib, logging, dataclasses or typing; compile.py builds entries), and
 pyoxigraph only to open a store: the parent of a bounded query never opens one.
 The inputs are recognised by a fingerprint, the text of their paths, sizes, inodes and change times, kept
 beside the content key it stands for under fingerprints/ (one file per checkout and reasoner); only a
@@ -272,10 +272,11 @@ def current_key(reasoner: str) -> str:
 
 
 def recorded_entry(reasoner: str | None = None) -> Compiled | None:
-    """The entry the inputs had when their fingerprint was last recorded: a guess, checked by nothing.
+    """The entry the inputs had when their fingerprint was last recorded: a guess, not checked here.
 
-    A bounded query's child opens it while the parent checks the inputs (warm_entry), so the fingerprint
-    walk costs no time; an answer from it is used only if warm_entry finds the same entry.
+    A bounded query's child opens it while the parent checks the inputs (warm_entry), so that the fingerprint
+    walk runs beside the store's open on a second core; an answer from it is used only if warm_entry finds
+    the same entry.
     """
     from .resources import root_dir
 
