@@ -6,8 +6,9 @@ start-up again on every worker. So:
 
 - the longest tests are collected first, so each starts on its own worker at once instead of being queued behind
   other work and ending the run late (longest-processing-time-first), each followed by one short test;
-- tests that need Virtuoso and Oxigraph, or the browser, share one worker each (an xdist group), so each server
-  and the browser start once per run rather than once per worker.
+- tests that need Virtuoso and Oxigraph, the browser or the built site, or the wheel, share one worker each (an
+  xdist group), so each server, the browser, the site and the wheel start or build once per run rather than
+  once per worker.
 
 Nothing here changes what a test checks; it only decides where and when it runs. Without xdist (`-n 0`) only
 the order changes.
@@ -32,10 +33,12 @@ LONG = (
 )
 
 # A test that uses one of these fixtures runs on the worker that holds the group's servers.
-# (remote_store picks oxigraph or virtuoso with request.getfixturevalue, so it is named too.)
+# (remote_store picks oxigraph or virtuoso with request.getfixturevalue, so it is named too.) The built site
+# goes with the browser, which reads it, and the wheel is built once: each was seen built on both workers.
 GROUPS = {
     "triplestores": {"oxigraph", "virtuoso", "remote_store"},
-    "browser": {"browser"},
+    "browser": {"browser", "built_site"},
+    "packaging": {"wheel"},
 }
 
 
