@@ -1,13 +1,14 @@
 """How the suite is spread over pytest-xdist workers (`--dist loadgroup`, see pyproject.toml): longest first.
 
-Measured in benchmarks/RESULTS.md ("Test suite speed"): two reference tests (pySHACL and owlrl on the whole
-graph) take more than a third of the suite's time, and servers or a browser started once per worker cost their
+Measured in benchmarks/RESULTS.md ("Test suite speed", "suite-speed-2 branch"): two reference tests (owlrl
+and pySHACL on the whole graph) are the longest, and servers or a browser started once per worker cost their
 start-up again on every worker. So:
 
 - the longest tests are collected first, so each starts on its own worker at once instead of being queued behind
   other work and ending the run late (longest-processing-time-first), each followed by one short test;
-- tests that need Virtuoso and Oxigraph, or the browser, share one worker each (an xdist group), so each server
-  and the browser start once per run rather than once per worker.
+- tests that need Virtuoso and Oxigraph, the browser or the built site, or the wheel, share one worker each (an
+  xdist group), so each server, the browser, the site and the wheel start or build once per run rather than
+  once per worker.
 
 Nothing here changes what a test checks; it only decides where and when it runs. Without xdist (`-n 0`) only
 the order changes.
@@ -17,10 +18,11 @@ from __future__ import annotations
 
 import pytest
 
-# Longest first, from `pytest --durations` (the next longest is under a tenth of the first).
+# Longest first, from `pytest --durations`: owlrl's closure of the real graph (about 75 s of CPU) and pySHACL
+# on the whole graph (about 25 s since the reference parses each constraint once, parsed_once.py).
 LONGEST = (
-    "tests/test_fast_shacl.py::test_rudof_gives_pyshacl_results_on_the_whole_graph",
     "tests/test_native_reasoner.py::test_native_closure_equals_owlrl_on_the_real_graph",
+    "tests/test_fast_shacl.py::test_rudof_gives_pyshacl_results_on_the_whole_graph",
 )
 
 # Next longest (10-20 s each): started right after the groups, so that none of them is left to end the run.
@@ -31,10 +33,12 @@ LONG = (
 )
 
 # A test that uses one of these fixtures runs on the worker that holds the group's servers.
-# (remote_store picks oxigraph or virtuoso with request.getfixturevalue, so it is named too.)
+# (remote_store picks oxigraph or virtuoso with request.getfixturevalue, so it is named too.) The built site
+# goes with the browser, which reads it, and the wheel is built once: each was seen built on both workers.
 GROUPS = {
     "triplestores": {"oxigraph", "virtuoso", "remote_store"},
-    "browser": {"browser"},
+    "browser": {"browser", "built_site"},
+    "packaging": {"wheel"},
 }
 
 

@@ -88,3 +88,25 @@ def test_entry_report_holds_only_the_entrys_results():
 def test_unknown_engine_is_refused():
     with pytest.raises(validation.UsageError):
         validation.validate_entries([str(ENTRIES[0])], engine="fast")
+
+
+def test_the_reference_parses_each_query_once_with_the_same_answers():
+    # pySHACL's data graph (parsed_once.py) answers as rdflib does; a text differing only in the order of
+    # its PREFIX lines is parsed once; a text declaring one prefix twice is left as it is (the last one wins)
+    from rdflib import Graph, URIRef
+
+    from probgraph.parsed_once import ParsedOnce, _prepared, in_order
+
+    g = Graph()
+    g.parse(data="@prefix ex: <https://example.org/> . ex:a ex:p ex:b . ex:b ex:p ex:c .", format="turtle")
+    texts = ["PREFIX ex: <https://example.org/>\nPREFIX z: <urn:z:>\n\nSELECT ?o WHERE { $this ex:p ?o }",
+             "PREFIX z: <urn:z:>\nPREFIX ex: <https://example.org/>\n\nSELECT ?o WHERE { $this ex:p ?o }"]
+    assert in_order(texts[1]) == texts[0]
+    twice = "PREFIX ex: <urn:x:>\nPREFIX ex: <https://example.org/>\nASK { ex:a ex:p ex:b }"
+    assert in_order(twice) == twice and ParsedOnce(g).query(twice).askAnswer
+    before = _prepared.cache_info().misses
+    for text in texts:
+        for node in ("a", "b", "c"):
+            this = {"this": URIRef("https://example.org/" + node)}
+            assert list(ParsedOnce(g).query(text, initBindings=this)) == list(g.query(text, initBindings=this))
+    assert _prepared.cache_info().misses == before + 1

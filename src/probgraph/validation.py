@@ -132,8 +132,11 @@ def run_shacl(data_graph: rdflib.Graph, focus: list | None = None) -> tuple[list
     kwargs = {"focus_nodes": focus} if focus is not None else {}
     if focus is not None and not focus:
         return [], data_graph.__class__()
-    conforms, report, text = pyshacl.validate(data_graph, shacl_graph=shapes, inference="none",
-                                              advanced=True, allow_warnings=True, **kwargs)
+    from .parsed_once import ParsedOnce
+
+    # in place: no rules and no inference, so nothing is added to the data; a copy would lose ParsedOnce
+    conforms, report, text = pyshacl.validate(ParsedOnce(data_graph), shacl_graph=shapes, inference="none",
+                                              advanced=True, allow_warnings=True, inplace=True, **kwargs)
     if not hasattr(report, "subjects"):  # pySHACL could not use the shapes at all
         raise UsageError(f"the shapes in {resources.folder('shapes')} cannot be used: {text}",
                          "fix the shapes file; pySHACL rejected it")

@@ -1,0 +1,57 @@
+"""An rdflib view of a graph that parses each SPARQL text once, for pySHACL (the reference engine).
+
+pySHACL runs a SPARQL constraint once per focus node with the same text, binding `$this` through
+`initBindings`; rdflib parses and translates a text string on every call, and that parse was 90% of
+pySHACL's time on the whole graph (benchmarks/RESULTS.md, "suite-speed-2"). rdflib's own prepared queries
+(`prepareQuery`, documented for reuse with different bindings) are evaluated exactly as a string would be,
+so the results do not change; only the parse is kept. pySHACL writes a constraint's prefixes in the order
+it meets them in the shapes graph, which changes from one validation to the next (blank-node labels), so
+the PREFIX lines are put in order first: distinct prefixes mean the same in any order.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from rdflib import Graph
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.sparql import Query
+
+_PREFIX_LINE = re.compile(r"PREFIX (\S*): <[^>]*>")
+
+
+def in_order(text: str) -> str:
+    """The query with its leading PREFIX lines sorted, if they declare distinct prefixes; else as it is."""
+    lines = text.split("\n")
+    names = []
+    for line in lines:
+        m = _PREFIX_LINE.fullmatch(line)
+        if not m:
+            break
+        names.append(m.group(1))
+    n = len(names)
+    if len(set(names)) < n:
+        return text
+    return "\n".join(sorted(lines[:n]) + lines[n:])
+
+
+@lru_cache(maxsize=512)
+def _prepared(text: str, namespaces: tuple[tuple[str, Any], ...], base: str | None) -> Query:
+    return prepareQuery(text, initNs=dict(namespaces), base=base)
+
+
+class ParsedOnce(Graph):
+    """The same store and triples as the graph it views; `query` parses a given text once per process."""
+
+    def __init__(self, graph: Graph) -> None:
+        super().__init__(store=graph.store, identifier=graph.identifier, namespace_manager=graph.namespace_manager)
+
+    def query(self, query_object, processor="sparql", result="sparql", initNs=None,  # noqa: N803
+              initBindings=None, use_store_provided=True, **kwargs):  # noqa: N803
+        if isinstance(query_object, str):
+            # the namespaces and base rdflib would parse the string with (Graph.query, SPARQLProcessor.query)
+            initNs = initNs or dict(self.namespaces())  # noqa: N806
+            query_object = _prepared(in_order(query_object), tuple(sorted(initNs.items())), kwargs.get("base"))
+        return super().query(query_object, processor, result, initNs, initBindings, use_store_provided, **kwargs)
