@@ -10,7 +10,10 @@ on the asserted graph for the native one).
 Why the fixpoint ends: rule files may only INSERT, and may not mint terms (no BNODE, UUID, IRI(),
 blank nodes or computed values: `lint` refuses them), so every derived triple is made of terms already in
 the store or written in a rule. That set is finite and the store only grows, so the rounds stop; a cap
-turns a mistake in this reasoning into a loud failure instead of a hang.
+turns a mistake in this reasoning into a loud failure instead of a hang. Compile runs the rounds semi-naively
+(seminaive.py: after the first round each rule joins only the last round's new triples); the rewritten rules
+insert what the files insert, plus copies in scratch graphs that are removed at the end, so the same argument
+holds, and the module's docstring says why the closure is the same.
 """
 
 from __future__ import annotations
@@ -165,6 +168,20 @@ def fixpoint(store: ox.Store, rules: list[RuleFile], max_rounds: int = MAX_ROUND
     raise no_fixpoint(max_rounds)
 
 
+def semi_naive_fixpoint(store: ox.Store, rules: list[RuleFile], max_rounds: int = MAX_ROUNDS) -> int:
+    """The same fixpoint as `fixpoint`, each round after the first joining only the last round's new triples
+    (seminaive.py); rule files it cannot rewrite send every rule through `fixpoint` instead."""
+    from . import seminaive
+
+    plan = seminaive.plan([r.text for r in rules if not r.is_check])
+    if plan is None:
+        return fixpoint(store, rules, max_rounds)
+    rounds = seminaive.fixpoint(store, plan, max_rounds)
+    if rounds is None:
+        raise no_fixpoint(max_rounds)
+    return rounds
+
+
 def no_fixpoint(max_rounds: int = MAX_ROUNDS) -> UsageError:
     """The loud failure when the rounds cap is reached (the termination argument was broken)."""
     return UsageError(f"compile: the rules in {rules_folder()} did not reach a fixpoint in {max_rounds} rounds",
@@ -177,7 +194,7 @@ def close(store: ox.Store, rules: list[RuleFile], where: Callable[[ox.NamedNode]
     check_supported(store, rules, where)
     run_checks(store, rules, "unsupported")
     asserted = w3c_statements(store)
-    fixpoint(store, rules)
+    semi_naive_fixpoint(store, rules)
     run_checks(store, rules, "inconsistency")
     drop_w3c_statements(store, asserted)
 
