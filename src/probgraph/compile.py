@@ -269,22 +269,29 @@ def announce(message: str, *args: object) -> None:
     logging.getLogger("probgraph").info(message, *args)
 
 
-def _entry_lines(files: list[Path], reasoner: str) -> tuple[list[bytes], dict[str, list[bytes]]]:
-    """The entry's canonical N-Quads lines (closure in the default graph, asserted in ASSERTED_GRAPH), and
-    the lines of asserted.nt and closure.nt."""
-    from .rules import where_used
+def _canonical_asserted(store: ox.Store) -> list[bytes]:
+    """The store's default graph (the asserted triples) as sorted N-Triples lines, blank nodes renamed
+    canonically (RDFC-1.0) here and in the store, so that the closure the rules add inherits the labels.
 
-    store = load_inputs(files)
-    # N-Triples dumps keep the store's blank-node labels, so the asserted graph and the closure share them
-    asserted = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
-    closure = closure_store(store, reasoner, lambda term: where_used(read_inputs(files), term))
-    quads = closure.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+    The blank-node lines are canonicalised as they will stand in the entry: in the default graph and in the
+    asserted graph. When the closure adds no triple about a blank node (the real graph), the labels are
+    exactly those of canonicalising the whole entry at once, as compile did before.
+    """
+    lines = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()).splitlines()
+    blank = [line for line in lines if b"_:" in line]
+    if not blank:
+        return sorted(lines)
     suffix = f" {ASSERTED_GRAPH} .".encode()
-    quads += b"".join(line[:-2] + suffix + b"\n" for line in asserted.splitlines())
-    # one renaming over both graphs, so a blank node has the same label in the asserted graph and the closure
-    lines = canonical_lines(quads)
-    return lines, {"asserted": [line[: -len(suffix)] + b" ." for line in lines if line.endswith(suffix)],
-                   "closure": [line for line in lines if not line.endswith(suffix)]}
+    renamed = [line for line in canonical_lines(b"\n".join(blank + [line[:-2] + suffix for line in blank]))
+               if not line.endswith(suffix)]
+    for quad in ox.parse(b"\n".join(blank), format=ox.RdfFormat.N_TRIPLES):
+        store.remove(quad)
+    store.extend(ox.parse(b"\n".join(renamed), format=ox.RdfFormat.N_TRIPLES))  # load() would relabel them
+    return sorted([line for line in lines if b"_:" not in line] + renamed)
+
+
+def _blank_labels(lines: list[bytes]) -> set[bytes]:
+    return {word for line in lines if b"_:" in line for word in line.split() if word.startswith(b"_:")}
 
 
 def _open_meanwhile(path: Path):  # -> Callable[[], ox.Store]
@@ -314,30 +321,80 @@ def _open_meanwhile(path: Path):  # -> Callable[[], ox.Store]
     return wait
 
 
+def _write_meanwhile(disk, lines: list[bytes]):  # -> Callable[[], ox.Store]
+    """In a thread, once the on-disk store is open, bulk-load these asserted lines into its default graph and
+    its asserted graph; the function returned waits for it and gives the store (or raises the thread's error).
+
+    pyoxigraph releases the GIL while it loads, so RocksDB's writing overlaps with the rules.
+    """
+    import threading
+
+    box: dict[str, object] = {}
+    data = b"".join(line + b"\n" for line in lines)
+    suffix = f" {ASSERTED_GRAPH} .\n".encode()
+    quads = data + b"".join(line[:-2] + suffix for line in lines)
+
+    def run() -> None:
+        try:
+            store = disk()
+            store.bulk_load(quads, format=ox.RdfFormat.N_QUADS, lenient=True)  # canonical N-Triples we wrote
+            box["store"] = store
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting caller
+            box["error"] = exc
+
+    thread = threading.Thread(target=run, name="probgraph-write-asserted", daemon=True)
+    thread.start()
+
+    def wait() -> ox.Store:
+        thread.join()
+        if "error" in box:
+            raise box["error"]
+        return box["store"]
+    return wait
+
+
 def build(target: Path, files: list[Path], key: str, reasoner: str = "native", cached: bool = True) -> None:
-    """Parse, reason, clean and write one cache entry into `target` (a temporary one unless `cached`)."""
+    """Parse, reason, clean and write one cache entry into `target` (a temporary one unless `cached`).
+
+    The asserted graph is made canonical first and written to the on-disk store while the rules run; the
+    triples the rules add follow when they are done.
+    """
+    from .rules import where_used
+
     slow = "" if reasoner == "native" else "; this takes a while" + (" once, then it is cached" if cached else "")
     announce("compiling the graph from %d files (ontology + data + %s)%s", len(files),
              "OWL 2 RL rules" if reasoner == "native" else "owlrl's OWL 2 RL closure", slow)
 
-    disk = _open_meanwhile(target / "store")
+    wait = _open_meanwhile(target / "store")
     try:
-        lines, nt = _entry_lines(files, reasoner)
+        store = load_inputs(files)
+        asserted = _canonical_asserted(store)
+        # a bulk load gives a document's blank nodes new labels, so every line with one goes in the last load
+        wait = _write_meanwhile(wait, [line for line in asserted if b"_:" not in line])
+        closed = closure_store(store, reasoner, lambda term: where_used(read_inputs(files), term))
+        closure = sorted(closed.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()).splitlines())
+        if not _blank_labels(closure) <= _blank_labels(asserted):
+            raise UsageError(f"compile: the {reasoner} reasoner made a blank node the inputs do not have",
+                             "report this; compile with the other reasoner meanwhile")
         meta: dict[str, object] = {"format": CACHE_FORMAT, "version": __version__, "key": key,
                                    "reasoner": reasoner, "inputs": len(files)}
-        for which in NT_FILES:
-            data = b"".join(line + b"\n" for line in nt[which])
+        for which, lines in zip(NT_FILES, (asserted, closure), strict=True):
+            data = b"".join(line + b"\n" for line in lines)
             (target / f"{which}.nt").write_bytes(data)
-            meta.update({f"{which}_triples": len(nt[which]), f"{which}_bytes": len(data),
+            meta.update({f"{which}_triples": len(lines), f"{which}_bytes": len(data),
                          f"{which}_sha256": hashlib.sha256(data).hexdigest()})
+        stated = {line for line in asserted if b"_:" not in line}
+        rest = b"".join(line + b"\n" for line in closure if line not in stated)
+        suffix = f" {ASSERTED_GRAPH} .\n".encode()
+        rest += b"".join(line[:-2] + suffix for line in asserted if b"_:" in line)
+        disk = wait()
     except BaseException:
-        with contextlib.suppress(Exception):
-            disk()  # let the opening finish, so nothing writes into the folder once the caller removes it
+        with contextlib.suppress(BaseException):
+            wait()  # let the writing finish, so nothing writes into the folder once the caller removes it
         raise
-    store = disk()
     mark = ox.Quad(CACHE_GRAPH, KEY_PREDICATE, ox.Literal(key), CACHE_GRAPH)
-    store.bulk_load(b"\n".join(lines) + b"\n" + ox.serialize([mark], format=ox.RdfFormat.N_QUADS),
-                    format=ox.RdfFormat.N_QUADS)
-    store.flush()
-    del store
+    disk.bulk_load(rest + ox.serialize([mark], format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS,
+                   lenient=True)
+    disk.flush()
+    del disk
     (target / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
