@@ -232,15 +232,16 @@ def load_inputs(files: list[Path]) -> ox.Store:
     return store
 
 
-def closure_store(store: ox.Store, reasoner: str, where) -> ox.Store:
+def closure_store(store: ox.Store, reasoner: str, where, asserted_nt: bytes | None = None) -> ox.Store:
     """A store whose default graph is the cleaned closure of `store`'s default graph (the asserted triples) by
     the named reasoner, custom rules included; the native one closes `store` itself. `where(term)` names the
-    file that uses a term the native rules do not handle."""
+    file that uses a term the native rules do not handle; `asserted_nt` is the default graph as N-Triples, if
+    the caller has it."""
     from . import rules
 
     rule_files = rules.load_rules()
     if reasoner == "native":
-        rules.close(store, rule_files, where)
+        rules.close(store, rule_files, where, asserted_nt)
         return store
     from .reasoning import close_owlrl
 
@@ -269,16 +270,16 @@ def announce(message: str, *args: object) -> None:
     logging.getLogger("probgraph").info(message, *args)
 
 
-def _canonical_asserted(store: ox.Store) -> list[bytes]:
-    """The store's default graph (the asserted triples) as sorted N-Triples lines, blank nodes renamed
+def _canonical_asserted(store: ox.Store, nt: bytes) -> list[bytes]:
+    """The store's default graph (the asserted triples, `nt` as dumped) as sorted N-Triples lines, blank nodes renamed
     canonically (RDFC-1.0) here and in the store, so that the closure the rules add inherits the labels.
 
     The blank-node lines are canonicalised as they will stand in the entry: in the default graph and in the
     asserted graph. When the closure adds no triple about a blank node (the real graph), the labels are
     exactly those of canonicalising the whole entry at once, as compile did before.
     """
-    lines = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()).splitlines()
-    blank = [line for line in lines if b"_:" in line]
+    lines = nt.splitlines()
+    blank = [line for line in lines if b"_:" in line] if b"_:" in nt else []
     if not blank:
         return sorted(lines)
     suffix = f" {ASSERTED_GRAPH} .".encode()
@@ -291,7 +292,7 @@ def _canonical_asserted(store: ox.Store) -> list[bytes]:
 
 
 def _blank_labels(lines: list[bytes]) -> set[bytes]:
-    return {word for line in lines if b"_:" in line for word in line.split() if word.startswith(b"_:")}
+    return {word for line in lines for word in line.split() if word.startswith(b"_:")}
 
 
 def _open_meanwhile(path: Path):  # -> Callable[[], ox.Store]
@@ -330,14 +331,13 @@ def _write_meanwhile(disk, lines: list[bytes]):  # -> Callable[[], ox.Store]
     import threading
 
     box: dict[str, object] = {}
-    data = b"".join(line + b"\n" for line in lines)
-    suffix = f" {ASSERTED_GRAPH} .\n".encode()
-    quads = data + b"".join(line[:-2] + suffix for line in lines)
+    data = b"\n".join(lines)
 
     def run() -> None:
         try:
             store = disk()
-            store.bulk_load(quads, format=ox.RdfFormat.N_QUADS, lenient=True)  # canonical N-Triples we wrote
+            for graph in (ox.DefaultGraph(), ASSERTED_GRAPH):  # lenient: N-Triples pyoxigraph itself wrote
+                store.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=graph, lenient=True)
             box["store"] = store
         except BaseException as exc:  # noqa: BLE001 - handed to the waiting caller
             box["error"] = exc
@@ -368,33 +368,36 @@ def build(target: Path, files: list[Path], key: str, reasoner: str = "native", c
     wait = _open_meanwhile(target / "store")
     try:
         store = load_inputs(files)
-        asserted = _canonical_asserted(store)
+        nt = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+        asserted = _canonical_asserted(store, nt)
+        blank = [line for line in asserted if b"_:" in line] if b"_:" in nt else []
         # a bulk load gives a document's blank nodes new labels, so every line with one goes in the last load
-        wait = _write_meanwhile(wait, [line for line in asserted if b"_:" not in line])
-        closed = closure_store(store, reasoner, lambda term: where_used(read_inputs(files), term))
-        closure = sorted(closed.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()).splitlines())
-        if not _blank_labels(closure) <= _blank_labels(asserted):
+        wait = _write_meanwhile(wait, [line for line in asserted if b"_:" not in line] if blank else asserted)
+        closed = closure_store(store, reasoner, lambda term: where_used(read_inputs(files), term), nt)
+        dump = closed.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+        closure = sorted(dump.splitlines())
+        if b"_:" in dump and not _blank_labels([line for line in closure if b"_:" in line]) <= _blank_labels(blank):
             raise UsageError(f"compile: the {reasoner} reasoner made a blank node the inputs do not have",
                              "report this; compile with the other reasoner meanwhile")
         meta: dict[str, object] = {"format": CACHE_FORMAT, "version": __version__, "key": key,
                                    "reasoner": reasoner, "inputs": len(files)}
         for which, lines in zip(NT_FILES, (asserted, closure), strict=True):
-            data = b"".join(line + b"\n" for line in lines)
+            data = b"\n".join(lines) + b"\n" if lines else b""
             (target / f"{which}.nt").write_bytes(data)
             meta.update({f"{which}_triples": len(lines), f"{which}_bytes": len(data),
                          f"{which}_sha256": hashlib.sha256(data).hexdigest()})
-        stated = {line for line in asserted if b"_:" not in line}
-        rest = b"".join(line + b"\n" for line in closure if line not in stated)
-        suffix = f" {ASSERTED_GRAPH} .\n".encode()
-        rest += b"".join(line[:-2] + suffix for line in asserted if b"_:" in line)
+        stated = set(asserted).difference(blank)
+        rest = [line for line in closure if line not in stated]
+        suffix = f" {ASSERTED_GRAPH} .".encode()
+        rest += [line[:-2] + suffix for line in blank]
         disk = wait()
     except BaseException:
         with contextlib.suppress(BaseException):
             wait()  # let the writing finish, so nothing writes into the folder once the caller removes it
         raise
     mark = ox.Quad(CACHE_GRAPH, KEY_PREDICATE, ox.Literal(key), CACHE_GRAPH)
-    disk.bulk_load(rest + ox.serialize([mark], format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS,
-                   lenient=True)
+    disk.bulk_load(b"\n".join(rest) + b"\n" + ox.serialize([mark], format=ox.RdfFormat.N_QUADS),
+                   format=ox.RdfFormat.N_QUADS, lenient=True)
     disk.flush()
     del disk
     (target / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")

@@ -40,6 +40,7 @@ W3C_VOCABULARIES = (
     OWL,
     "http://www.w3.org/2001/XMLSchema#",
 )
+_W3C_IRI = re.compile(b"<((?:" + b"|".join(re.escape(ns.encode()) for ns in W3C_VOCABULARIES) + rb')[^>"\s]*)>')
 _HEADER = re.compile(r"^#\s*(handles|check|message|hint):\s*(.*)$")
 _PREFIX = re.compile(r"^\s*PREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.IGNORECASE | re.MULTILINE)
 # Anything that could delete, touch other graphs or mint a new term (and so break the termination argument).
@@ -115,17 +116,28 @@ def lint(path: Path, text: str) -> None:
                          "write the rule as INSERT { ... } WHERE { ... } without BIND, blank nodes or new terms")
 
 
-def check_supported(store: ox.Store, rules: list[RuleFile], where: Callable[[ox.NamedNode], str]) -> None:
+def vocabulary_terms(nt: bytes) -> set[ox.NamedNode]:
+    """The IRIs in the W3C vocabularies' namespaces that N-Triples text mentions (a superset of those its
+    triples use: an IRI written inside a literal counts too; callers look each one up in the store)."""
+    return {ox.NamedNode(m.decode()) for m in set(_W3C_IRI.findall(nt))}
+
+
+def _used(store: ox.Store, term: ox.NamedNode, as_predicate: bool = False) -> bool:
+    patterns = [(None, term, None)] if as_predicate else [(term, None, None), (None, term, None), (None, None, term)]
+    return any(next(iter(store.quads_for_pattern(*p, ox.DefaultGraph())), None) is not None for p in patterns)
+
+
+def check_supported(store: ox.Store, rules: list[RuleFile], where: Callable[[ox.NamedNode], str],
+                    terms: set[ox.NamedNode]) -> None:
     """Fail if the graph uses an OWL term, or an RDFS predicate, that no rule file handles.
 
-    The terms are listed by one query on the store; `where(term)` names the file that uses the culprit.
+    `terms` holds every W3C-vocabulary IRI the graph's text mentions (vocabulary_terms); each candidate is
+    looked up in the store, which is much cheaper than a query over every triple. `where(term)` names the
+    file that uses the culprit.
     """
     handled = set().union(*(r.handles for r in rules))
-    used = store.query(f"""SELECT DISTINCT ?t WHERE {{
-        {{ ?t ?p ?o }} UNION {{ ?s ?t ?o }} UNION {{ ?s ?p ?t }}
-        FILTER (isIRI(?t) && (STRSTARTS(STR(?t), "{OWL}") || (STRSTARTS(STR(?t), "{RDFS}") && EXISTS {{ ?s ?t ?o }})))
-    }}""")
-    missing = sorted(row[0].value for row in used if row[0].value not in handled)
+    missing = sorted(t.value for t in terms if t.value not in handled and (
+        (t.value.startswith(OWL) and _used(store, t)) or (t.value.startswith(RDFS) and _used(store, t, True))))
     if not missing:
         return
     raise UsageError(f"{where(ox.NamedNode(missing[0]))}: uses {_short(missing[0])}, which the native reasoner "
@@ -188,30 +200,37 @@ def no_fixpoint(max_rounds: int = MAX_ROUNDS) -> UsageError:
                       "a rule keeps deriving new triples; check the rule files added last")
 
 
-def close(store: ox.Store, rules: list[RuleFile], where: Callable[[ox.NamedNode], str]) -> None:
+def close(store: ox.Store, rules: list[RuleFile], where: Callable[[ox.NamedNode], str],
+          asserted_nt: bytes | None = None) -> None:
     """Close the store's default graph (the asserted triples) under every rule file, OWL and custom together,
-    if the checks pass; `where(term)` names the file that uses a term the rules do not handle."""
-    check_supported(store, rules, where)
+    if the checks pass; `where(term)` names the file that uses a term the rules do not handle.
+    `asserted_nt` is the default graph as N-Triples, when the caller has it (else it is dumped here)."""
+    if asserted_nt is None:
+        asserted_nt = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+    # the rules mint no terms: every subject the closure can have is in the graph's text or in a rule's
+    terms = vocabulary_terms(asserted_nt) | vocabulary_terms("\n".join(r.text for r in rules).encode())
+    check_supported(store, rules, where, terms)
     run_checks(store, rules, "unsupported")
-    asserted = w3c_statements(store)
+    asserted = w3c_statements(store, terms)
     semi_naive_fixpoint(store, rules)
     run_checks(store, rules, "inconsistency")
-    drop_w3c_statements(store, asserted)
+    drop_w3c_statements(store, asserted, terms)
 
 
-_W3C_SUBJECT = " || ".join(f'STRSTARTS(STR(?s), "{ns}")' for ns in W3C_VOCABULARIES)
+def w3c_statements(store: ox.Store, terms: set[ox.NamedNode] | None = None) -> set[ox.Triple]:
+    """The default graph's statements about the W3C vocabularies themselves (few: what the ontology asserts).
+
+    `terms` are the candidate subjects (vocabulary_terms); without them the store's own text is read.
+    """
+    if terms is None:
+        terms = vocabulary_terms(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()))
+    return {q.triple for t in terms for q in store.quads_for_pattern(t, None, None, ox.DefaultGraph())}
 
 
-def w3c_statements(store: ox.Store) -> set[ox.Triple]:
-    """The default graph's statements about the W3C vocabularies themselves (few: what the ontology asserts)."""
-    return {ox.Triple(row["s"], row["p"], row["o"]) for row in store.query(
-        f"SELECT ?s ?p ?o WHERE {{ ?s ?p ?o . FILTER (isIRI(?s) && ({_W3C_SUBJECT})) }}")}
-
-
-def drop_w3c_statements(store: ox.Store, asserted: set[ox.Triple]) -> None:
+def drop_w3c_statements(store: ox.Store, asserted: set[ox.Triple], terms: set[ox.NamedNode] | None = None) -> None:
     """Remove derived statements about the W3C vocabularies themselves (rdf:type is an rdf:Property, say),
     keeping the `asserted` ones."""
-    for t in w3c_statements(store) - asserted:
+    for t in w3c_statements(store, terms) - asserted:
         store.remove(ox.Quad(t.subject, t.predicate, t.object))
 
 
