@@ -31,10 +31,10 @@ def files(tmp_path) -> list[Path]:
     return resources.turtle_files("ontology") + [f]
 
 
-def built(tmp_path: Path, files: list[Path], name: str) -> Path:
+def built(tmp_path: Path, files: list[Path], name: str, reasoner: str = "native") -> Path:
     target = tmp_path / name
     target.mkdir()
-    comp.build(target, files, "0" * 32)
+    comp.build(target, files, "0" * 32, reasoner)
     return target
 
 
@@ -45,8 +45,9 @@ def test_two_compiles_write_the_same_bytes(tmp_path, files):
     assert b"_:c14n" in (one / "closure.nt").read_bytes()
 
 
-def test_the_store_holds_exactly_the_files_with_one_node_per_blank_label(tmp_path, files):
-    entry = built(tmp_path, files, "entry")
+@pytest.mark.parametrize("reasoner", ["native", "owlrl"])
+def test_the_store_holds_exactly_the_files_with_one_node_per_blank_label(tmp_path, files, reasoner):
+    entry = built(tmp_path, files, "entry", reasoner)
     closure = (entry / "closure.nt").read_bytes().splitlines()
     asserted = (entry / "asserted.nt").read_bytes().splitlines()
     derived = [line for line in closure if line not in set(asserted)]

@@ -308,10 +308,6 @@ def _canonical_asserted(store: ox.Store, nt: bytes) -> tuple[list[bytes], list[b
     return sorted([line for line in lines if line not in drop] + renamed), renamed
 
 
-def _blank_labels(lines: list[bytes]) -> set[bytes]:
-    return {word for line in lines for word in line.split() if word.startswith(b"_:")}
-
-
 def _open_meanwhile(path: Path):  # -> Callable[[], ox.Store]
     """Start creating the on-disk store in a thread; the function returned waits for it (or raises its error).
 
@@ -337,6 +333,19 @@ def _open_meanwhile(path: Path):  # -> Callable[[], ox.Store]
             raise box["error"]
         return box["store"]
     return wait
+
+
+def _write_lines(path: Path, lines: list[bytes], chunk: int = 1 << 16) -> tuple[int, str]:
+    """Write the lines, each ending in a newline, a chunk at a time (no copy of the whole file in memory);
+    return the size and SHA-256 of what was written."""
+    digest, size = hashlib.sha256(), 0
+    with path.open("wb") as fh:
+        for i in range(0, len(lines), chunk):
+            data = b"\n".join(lines[i:i + chunk]) + b"\n"
+            fh.write(data)
+            digest.update(data)
+            size += len(data)
+    return size, digest.hexdigest()
 
 
 def _load_meanwhile(wait, loads: list[tuple[bytes, ox.RdfFormat, object]]):  # -> Callable[[], ox.Store]
@@ -393,11 +402,10 @@ def build(target: Path, files: list[Path], key: str, reasoner: str = "native", c
         plain = b"\n".join([line for line in asserted if line in stated] if blank else asserted)
         wait = _load_meanwhile(wait, [(plain, nt_, ox.DefaultGraph()), (plain, nt_, ASSERTED_GRAPH)])
         closed = closure_store(store, reasoner, lambda term: where_used(read_inputs(files), term), nt)
-        dump = closed.dump(format=nt_, from_graph=ox.DefaultGraph())
-        if not _blank_labels(blank_lines(dump)) <= _blank_labels(blank):
-            raise UsageError(f"compile: the {reasoner} reasoner made a blank node the inputs do not have",
-                             "report this; compile with the other reasoner meanwhile")
-        closure = sorted(dump.splitlines())
+        del nt
+        closure = closed.dump(format=nt_, from_graph=ox.DefaultGraph()).splitlines()
+        del store, closed  # the in-memory store is the largest thing held; from here on only lines are needed
+        closure.sort()
         suffix = f" {ASSERTED_GRAPH} .".encode()
         mark = ox.Quad(CACHE_GRAPH, KEY_PREDICATE, ox.Literal(key), CACHE_GRAPH)
         rest = b"\n".join([line for line in closure if line not in stated] + [line[:-2] + suffix for line in blank])
@@ -405,10 +413,8 @@ def build(target: Path, files: list[Path], key: str, reasoner: str = "native", c
         meta: dict[str, object] = {"format": CACHE_FORMAT, "version": __version__, "key": key,
                                    "reasoner": reasoner, "inputs": len(files)}
         for which, lines in zip(NT_FILES, (asserted, closure), strict=True):
-            data = b"\n".join(lines) + b"\n" if lines else b""
-            (target / f"{which}.nt").write_bytes(data)
-            meta.update({f"{which}_triples": len(lines), f"{which}_bytes": len(data),
-                         f"{which}_sha256": hashlib.sha256(data).hexdigest()})
+            size, digest = _write_lines(target / f"{which}.nt", lines)
+            meta.update({f"{which}_triples": len(lines), f"{which}_bytes": size, f"{which}_sha256": digest})
         disk = wait()
     except BaseException:
         with contextlib.suppress(BaseException):
