@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -49,17 +48,23 @@ _FORBIDDEN = re.compile(r"(?<![\w:?$])(DELETE|CLEAR|DROP|LOAD|CREATE|MOVE|COPY|A
 _STRIP = re.compile(r"<[^<>\s]*>|\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'")
 
 
-@dataclass(frozen=True)
 class RuleFile:
-    """One rule (.ru) or check (.rq) file and what its header says."""
+    """One rule (.ru) or check (.rq) file and what its header says.
 
-    path: Path
-    kind: str  # "owl" or "custom"
-    text: str
-    handles: frozenset[str]
-    check: str | None = None  # for .rq files: "inconsistency" or "unsupported"
-    message: str = ""
-    hint: str | None = None
+    A plain class rather than a dataclass: importing dataclasses (and inspect with it) costs a cold compile
+    about 10 ms."""
+
+    __slots__ = ("path", "kind", "text", "handles", "check", "message", "hint")
+
+    def __init__(self, path: Path, kind: str, text: str, handles: frozenset[str], check: str | None = None,
+                 message: str = "", hint: str | None = None) -> None:
+        self.path = path
+        self.kind = kind  # "owl" or "custom"
+        self.text = text
+        self.handles = handles
+        self.check = check  # for .rq files: "inconsistency" or "unsupported"
+        self.message = message
+        self.hint = hint
 
     @property
     def is_check(self) -> bool:
