@@ -159,17 +159,21 @@ def _temp_prefix(target: str) -> bytes:
 @contextlib.contextmanager
 def _atomic(target: str, shown: str, st: os.stat_result | None) -> Iterator[BinaryIO]:
     """A new name or a regular file: temporary file beside it, fsync, rename; the old mode is kept."""
+    import fcntl
     import tempfile
 
     parent = os.path.dirname(target) or "."
     if not os.path.isdir(parent):
         what = "is a file, not a folder" if os.path.exists(parent) else "does not exist"
         raise UsageError(f"{shown}: {parent} {what}", "write into an existing folder")
+    prefix = _temp_prefix(target)
+    clean_stale_parts(os.fsencode(parent), prefix)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(target), suffix=_SUFFIX, dir=os.fsencode(parent))
+        fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=_SUFFIX, dir=os.fsencode(parent))
     except OSError as exc:
         raise UsageError(f"{shown}: cannot write ({exc.strerror})", _where_hint(exc)) from None
     try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # held until the file is closed: a cleaner then knows it is in use
         with _errors(shown), os.fdopen(fd, "wb") as out:
             yield out
             out.flush()
@@ -187,6 +191,42 @@ def _atomic(target: str, shown: str, st: os.stat_result | None) -> Iterator[Bina
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def clean_stale_parts(parent: bytes, prefix: bytes) -> int:
+    """Remove the temporary files a killed write of the same name left in `parent`; return how many.
+
+    A writer holds a lock on its temporary file until it has been renamed, so a file nobody holds is
+    left over from a process that could not clean up (SIGKILL, a power cut). A file less than two
+    seconds old is spared: its writer may not have taken the lock yet.
+    """
+    import fcntl
+    import time
+
+    try:
+        names = os.listdir(parent)
+    except OSError:
+        return 0
+    size = len(prefix) + 8 + len(_SUFFIX)  # tempfile's names have 8 random characters
+    removed = 0
+    for name in names:
+        if len(name) != size or not (name.startswith(prefix) and name.endswith(_SUFFIX)):
+            continue
+        path = os.path.join(parent, name)
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if time.time() - os.fstat(fd).st_mtime > 2:
+                os.unlink(path)
+                removed += 1
+        except OSError:
+            continue  # held by a writer, or already gone
+        finally:
+            os.close(fd)
+    return removed
 
 
 SITE_MARK = ".probgraph-site"
