@@ -213,6 +213,16 @@ def blank_lines(data: bytes) -> list[bytes]:
     return out
 
 
+def _without_lines(data: bytes, lines: list[bytes]) -> bytes:
+    """The text without these lines of it (found in order, as blank_lines gives them), in one copy."""
+    parts, at = [], 0
+    for line in lines:
+        i = data.index(line, at)
+        parts.append(data[at:i])
+        at = i + len(line) + 1
+    return b"".join(parts) + data[at:]
+
+
 def canonical_lines(nquads: bytes) -> list[bytes]:
     """N-Quads lines sorted, blank nodes renamed canonically (RDFC-1.0): byte-stable output.
 
@@ -399,7 +409,7 @@ def build(target: Path, files: list[Path], key: str, reasoner: str = "native", c
         asserted, blank = _canonical_asserted(store, nt)
         # a bulk load gives a document's blank nodes new labels, so every line with one goes in the last load
         stated = set(asserted).difference(blank)
-        plain = b"\n".join([line for line in asserted if line in stated] if blank else asserted)
+        plain = _without_lines(nt, blank_lines(nt)) if blank else nt
         wait = _load_meanwhile(wait, [(plain, nt_, ox.DefaultGraph()), (plain, nt_, ASSERTED_GRAPH)])
         closed = closure_store(store, reasoner, lambda term: where_used(read_inputs(files), term), nt)
         del nt
