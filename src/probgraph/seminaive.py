@@ -101,10 +101,11 @@ class NotRewritable(ValueError):
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
-    out, pos = [], 0
+    out: list[tuple[str, str]] = []
+    pos = 0
     while pos < len(text):
         m = _TOKEN.match(text, pos)
-        if not m:
+        if not m or m.lastgroup is None:
             raise NotRewritable(f"cannot read {text[pos:pos + 20]!r}")
         kind = m.lastgroup if m.lastgroup != "suffix" else "string"
         if kind != "ws":
