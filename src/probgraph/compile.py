@@ -358,12 +358,13 @@ def _write_lines(path: Path, lines: list[bytes], chunk: int = 1 << 16) -> tuple[
     return size, digest.hexdigest()
 
 
-def _load_meanwhile(wait, loads: list[tuple[bytes, ox.RdfFormat, object]]):  # -> Callable[[], ox.Store]
-    """In a thread, once `wait()` gives the on-disk store, bulk-load each (data, format, graph) in turn; the
-    function returned waits for it and gives the store (or raises the thread's error, or the earlier one's).
+def _load_meanwhile(opened, data: bytes, fmt: ox.RdfFormat, graph: object):  # -> Callable[[], ox.Store]
+    """In a thread, once `opened()` gives the on-disk store, bulk-load the data into it; the function returned
+    waits for it and gives the store (or raises the thread's error).
 
-    pyoxigraph releases the GIL while it loads, so RocksDB's writing overlaps with the work in Python.
-    `lenient` skips re-validating IRIs: the text is what pyoxigraph itself serialised.
+    pyoxigraph releases the GIL while it loads, so RocksDB's writing overlaps with the work in Python, and
+    loads into one store may run at once (each writes its own SST files). `lenient` skips re-validating IRIs:
+    the text is what pyoxigraph itself serialised.
     """
     import threading
 
@@ -371,9 +372,8 @@ def _load_meanwhile(wait, loads: list[tuple[bytes, ox.RdfFormat, object]]):  # -
 
     def run() -> None:
         try:
-            store = wait()
-            for data, fmt, graph in loads:
-                store.bulk_load(data, format=fmt, to_graph=graph, lenient=True)
+            store = opened()
+            store.bulk_load(data, format=fmt, to_graph=graph, lenient=True)
             box["store"] = store
         except BaseException as exc:  # noqa: BLE001 - handed to the waiting caller
             box["error"] = exc
@@ -402,7 +402,8 @@ def build(target: Path, files: list[Path], key: str, reasoner: str = "native", c
              "OWL 2 RL rules" if reasoner == "native" else "owlrl's OWL 2 RL closure", slow)
 
     nt_, nq = ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS
-    wait = _open_meanwhile(target / "store")
+    opened = _open_meanwhile(target / "store")
+    writes = []
     try:
         store = load_inputs(files)
         nt = store.dump(format=nt_, from_graph=ox.DefaultGraph())
@@ -410,7 +411,8 @@ def build(target: Path, files: list[Path], key: str, reasoner: str = "native", c
         # a bulk load gives a document's blank nodes new labels, so every line with one goes in the last load
         stated = set(asserted).difference(blank)
         plain = _without_lines(nt, blank_lines(nt)) if blank else nt
-        wait = _load_meanwhile(wait, [(plain, nt_, ox.DefaultGraph()), (plain, nt_, ASSERTED_GRAPH)])
+        writes += [_load_meanwhile(opened, plain, nt_, ox.DefaultGraph()),
+                   _load_meanwhile(opened, plain, nt_, ASSERTED_GRAPH)]
         closed = closure_store(store, reasoner, lambda term: where_used(read_inputs(files), term), nt)
         del nt
         closure = closed.dump(format=nt_, from_graph=ox.DefaultGraph()).splitlines()
@@ -419,16 +421,17 @@ def build(target: Path, files: list[Path], key: str, reasoner: str = "native", c
         suffix = f" {ASSERTED_GRAPH} .".encode()
         mark = ox.Quad(CACHE_GRAPH, KEY_PREDICATE, ox.Literal(key), CACHE_GRAPH)
         rest = b"\n".join([line for line in closure if line not in stated] + [line[:-2] + suffix for line in blank])
-        wait = _load_meanwhile(wait, [(rest + b"\n" + ox.serialize([mark], format=nq), nq, None)])
+        writes.append(_load_meanwhile(opened, rest + b"\n" + ox.serialize([mark], format=nq), nq, None))
         meta: dict[str, object] = {"format": CACHE_FORMAT, "version": __version__, "key": key,
                                    "reasoner": reasoner, "inputs": len(files)}
         for which, lines in zip(NT_FILES, (asserted, closure), strict=True):
             size, digest = _write_lines(target / f"{which}.nt", lines)
             meta.update({f"{which}_triples": len(lines), f"{which}_bytes": size, f"{which}_sha256": digest})
-        disk = wait()
+        disk = [done() for done in writes][-1]
     except BaseException:
-        with contextlib.suppress(BaseException):
-            wait()  # let the writing finish, so nothing writes into the folder once the caller removes it
+        for done in writes or [opened]:  # let the writing finish, so nothing writes into the folder once the
+            with contextlib.suppress(BaseException):  # caller removes it
+                done()
         raise
     disk.flush()
     del disk
