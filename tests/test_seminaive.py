@@ -21,7 +21,7 @@ def closed(files: list[Path], semi: bool, rule_files: list[rules.RuleFile] | Non
     """The canonical N-Quads of every graph after the rounds, and the number of rounds."""
     rule_files = rule_files if rule_files is not None else rules.load_rules()
     store = comp.load_inputs(files)
-    rounds = (rules.semi_naive_fixpoint if semi else rules.fixpoint)(store, rule_files)
+    rounds = rules.semi_naive_fixpoint(store, rule_files)[0] if semi else rules.fixpoint(store, rule_files)
     return comp.canonical_lines(store.dump(format=ox.RdfFormat.N_QUADS)), rounds
 
 
@@ -30,6 +30,21 @@ def test_semi_naive_equals_the_naive_fixpoint_on_the_real_graph():
     semi, rounds = closed(resources.graph_inputs(), semi=True)
     assert semi == naive  # every graph: the scratch graphs are gone too
     assert len(semi) > 19000 and rounds > 2
+
+
+def test_the_added_triples_are_the_closure_less_the_asserted_graph_each_once():
+    store = comp.load_inputs(resources.graph_inputs())
+    asserted = set(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()).splitlines())
+    _, added = rules.semi_naive_fixpoint(store, rules.load_rules())
+    closure = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()).splitlines()
+    lines = added.splitlines()
+    assert len(lines) == len(set(lines)) > 5000
+    assert set(lines) == set(closure) - asserted
+
+
+def test_a_template_of_two_triples_becomes_two_rules():
+    rules_ = seminaive.parse(f"PREFIX ex: <{EX}>\nINSERT {{ ?a ex:r ?b . ?b ex:s ?a }} WHERE {{ ?a ex:p ?b }}")
+    assert [r.template for r in rules_] == [f"?a <{EX}r> ?b", f"?b <{EX}s> ?a"]
 
 
 def test_semi_naive_equals_the_naive_fixpoint_on_a_generated_graph(tmp_path):
@@ -94,7 +109,9 @@ def test_the_rounds_cap_fails_loudly_and_leaves_no_scratch_graph(tmp_path):
         rules.semi_naive_fixpoint(store, [rule], max_rounds=4)
     assert list(store.named_graphs()) == []
     store = chain_store(10)
-    assert rules.semi_naive_fixpoint(store, [rule], max_rounds=20) == 10  # nine steps, then one that adds nothing
+    rounds, added = rules.semi_naive_fixpoint(store, [rule], max_rounds=20)
+    assert rounds == 10  # nine steps, then one that adds nothing
+    assert sorted(added.splitlines()) == sorted(f"<{EX}n0> <{EX}reach> <{EX}n{i}> .".encode() for i in range(1, 10))
     assert len(list(store.quads_for_pattern(None, ox.NamedNode(EX + "reach"), None))) == 10
     assert list(store.named_graphs()) == []
 
@@ -103,5 +120,5 @@ def test_a_rule_the_rewriter_cannot_read_falls_back_to_the_naive_rounds(tmp_path
     rule = custom_rule(tmp_path, "INSERT { ?a ex:reach ?c } WHERE { ?a ex:reach ?b . ?b ex:next ?c "
                                  "OPTIONAL { ?c ex:label ?l } }")
     semi, naive = chain_store(6), chain_store(6)
-    assert rules.semi_naive_fixpoint(semi, [rule]) == rules.fixpoint(naive, [rule])
+    assert rules.semi_naive_fixpoint(semi, [rule]) == (rules.fixpoint(naive, [rule]), None)
     assert set(semi) == set(naive) and len(semi) == 11

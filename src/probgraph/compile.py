@@ -257,20 +257,22 @@ def load_inputs(files: list[Path]) -> ox.Store:
     return store
 
 
-def closure_store(store: ox.Store, reasoner: str, where, asserted_nt: bytes | None = None) -> ox.Store:
+def closure_store(store: ox.Store, reasoner: str, where,
+                  asserted_nt: bytes | None = None) -> tuple[ox.Store, bytes | None]:
     """A store whose default graph is the cleaned closure of `store`'s default graph (the asserted triples) by
-    the named reasoner, custom rules included; the native one closes `store` itself. `where(term)` names the
-    file that uses a term the native rules do not handle; `asserted_nt` is the default graph as N-Triples, if
-    the caller has it."""
+    the named reasoner, custom rules included, and the N-Triples of the triples it adds when the reasoner
+    kept them apart (the native one's semi-naive rounds; else None). The native reasoner closes `store`
+    itself. `where(term)` names the file that uses a term the native rules do not handle; `asserted_nt` is
+    the default graph as N-Triples, if the caller has it."""
     from . import rules
 
     rule_files = rules.load_rules()
     if reasoner == "native":
-        rules.close(store, rule_files, where, asserted_nt)
-        return store
+        return store, rules.close(store, rule_files, where, asserted_nt)
     from .reasoning import close_owlrl
 
-    return close_owlrl([q.triple for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph())], rule_files)
+    return close_owlrl([q.triple for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph())],
+                       rule_files), None
 
 
 def closure_of(per_file: list[tuple[Path, list[ox.Triple]]], reasoner: str) -> list[ox.Triple]:
@@ -279,7 +281,7 @@ def closure_of(per_file: list[tuple[Path, list[ox.Triple]]], reasoner: str) -> l
 
     store = ox.Store()
     store.extend(ox.Quad(t.subject, t.predicate, t.object) for _, triples in per_file for t in triples)
-    closed = closure_store(store, reasoner, lambda term: where_used(per_file, term))
+    closed, _ = closure_store(store, reasoner, lambda term: where_used(per_file, term))
     return [q.triple for q in closed.quads_for_pattern(None, None, None, ox.DefaultGraph())]
 
 
@@ -409,18 +411,23 @@ def build(target: Path, files: list[Path], key: str, reasoner: str = "native", c
         nt = store.dump(format=nt_, from_graph=ox.DefaultGraph())
         asserted, blank = _canonical_asserted(store, nt)
         # a bulk load gives a document's blank nodes new labels, so every line with one goes in the last load
-        stated = set(asserted).difference(blank)
         plain = _without_lines(nt, blank_lines(nt)) if blank else nt
         writes += [_load_meanwhile(opened, plain, nt_, ox.DefaultGraph()),
                    _load_meanwhile(opened, plain, nt_, ASSERTED_GRAPH)]
-        closed = closure_store(store, reasoner, lambda term: where_used(read_inputs(files), term), nt)
+        closed, added = closure_store(store, reasoner, lambda term: where_used(read_inputs(files), term), nt)
         del nt
-        closure = closed.dump(format=nt_, from_graph=ox.DefaultGraph()).splitlines()
-        del store, closed  # the in-memory store is the largest thing held; from here on only lines are needed
-        closure.sort()
+        if added is None:  # only the store knows what was added: compare its closure with the asserted lines
+            closure = sorted(closed.dump(format=nt_, from_graph=ox.DefaultGraph()).splitlines())
+            everything = set(asserted)
+            new = [line for line in closure if line not in everything]
+        else:  # each added triple once, none of them asserted: the closure is two sorted lists merged
+            new = sorted(added.splitlines())
+            closure = asserted + new
+            closure.sort()
+        del store, closed, added  # the in-memory store is the largest thing held; from here on only lines
         suffix = f" {ASSERTED_GRAPH} .".encode()
         mark = ox.Quad(CACHE_GRAPH, KEY_PREDICATE, ox.Literal(key), CACHE_GRAPH)
-        rest = b"\n".join([line for line in closure if line not in stated] + [line[:-2] + suffix for line in blank])
+        rest = b"\n".join(new + blank + [line[:-2] + suffix for line in blank])
         writes.append(_load_meanwhile(opened, rest + b"\n" + ox.serialize([mark], format=nq), nq, None))
         meta: dict[str, object] = {"format": CACHE_FORMAT, "version": __version__, "key": key,
                                    "reasoner": reasoner, "inputs": len(files)}

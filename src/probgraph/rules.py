@@ -185,18 +185,21 @@ def fixpoint(store: ox.Store, rules: list[RuleFile], max_rounds: int = MAX_ROUND
     raise no_fixpoint(max_rounds)
 
 
-def semi_naive_fixpoint(store: ox.Store, rules: list[RuleFile], max_rounds: int = MAX_ROUNDS) -> int:
+def semi_naive_fixpoint(store: ox.Store, rules: list[RuleFile],
+                        max_rounds: int = MAX_ROUNDS) -> tuple[int, bytes | None]:
     """The same fixpoint as `fixpoint`, each round after the first joining only the last round's new triples
-    (seminaive.py); rule files it cannot rewrite send every rule through `fixpoint` instead."""
+    (seminaive.py); rule files it cannot rewrite send every rule through `fixpoint` instead. Returns the
+    rounds, and the N-Triples of the triples the rounds added (None when the naive rounds ran)."""
     from . import seminaive
 
     plan = seminaive.plan([r.text for r in rules if not r.is_check])
     if plan is None:
-        return fixpoint(store, rules, max_rounds)
-    rounds = seminaive.fixpoint(store, plan, max_rounds)
+        return fixpoint(store, rules, max_rounds), None
+    added: list[bytes] = []
+    rounds = seminaive.fixpoint(store, plan, max_rounds, added)
     if rounds is None:
         raise no_fixpoint(max_rounds)
-    return rounds
+    return rounds, b"".join(added)
 
 
 def no_fixpoint(max_rounds: int = MAX_ROUNDS) -> UsageError:
@@ -206,10 +209,12 @@ def no_fixpoint(max_rounds: int = MAX_ROUNDS) -> UsageError:
 
 
 def close(store: ox.Store, rules: list[RuleFile], where: Callable[[ox.NamedNode], str],
-          asserted_nt: bytes | None = None) -> None:
+          asserted_nt: bytes | None = None) -> bytes | None:
     """Close the store's default graph (the asserted triples) under every rule file, OWL and custom together,
     if the checks pass; `where(term)` names the file that uses a term the rules do not handle.
-    `asserted_nt` is the default graph as N-Triples, when the caller has it (else it is dumped here)."""
+    `asserted_nt` is the default graph as N-Triples, when the caller has it (else it is dumped here).
+    Returns the N-Triples of the triples the closure adds to the asserted ones, or None when the naive rounds
+    ran (then only the store says)."""
     if asserted_nt is None:
         asserted_nt = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
     # the rules mint no terms: every subject the closure can have is in the graph's text or in a rule's
@@ -217,9 +222,13 @@ def close(store: ox.Store, rules: list[RuleFile], where: Callable[[ox.NamedNode]
     check_supported(store, rules, where, terms)
     run_checks(store, rules, "unsupported")
     asserted = w3c_statements(store, terms)
-    semi_naive_fixpoint(store, rules)
+    _, added = semi_naive_fixpoint(store, rules)
     run_checks(store, rules, "inconsistency")
-    drop_w3c_statements(store, asserted, terms)
+    dropped = drop_w3c_statements(store, asserted, terms)
+    if added is None or not dropped:
+        return added
+    gone = set(ox.serialize(list(dropped), format=ox.RdfFormat.N_TRIPLES).splitlines())
+    return b"".join(line + b"\n" for line in added.splitlines() if line not in gone)
 
 
 def w3c_statements(store: ox.Store, terms: set[ox.NamedNode] | None = None) -> set[ox.Triple]:
@@ -232,11 +241,14 @@ def w3c_statements(store: ox.Store, terms: set[ox.NamedNode] | None = None) -> s
     return {q.triple for t in terms for q in store.quads_for_pattern(t, None, None, ox.DefaultGraph())}
 
 
-def drop_w3c_statements(store: ox.Store, asserted: set[ox.Triple], terms: set[ox.NamedNode] | None = None) -> None:
+def drop_w3c_statements(store: ox.Store, asserted: set[ox.Triple],
+                        terms: set[ox.NamedNode] | None = None) -> set[ox.Triple]:
     """Remove derived statements about the W3C vocabularies themselves (rdf:type is an rdf:Property, say),
-    keeping the `asserted` ones."""
-    for t in w3c_statements(store, terms) - asserted:
+    keeping the `asserted` ones; return those removed."""
+    dropped = w3c_statements(store, terms) - asserted
+    for t in dropped:
         store.remove(ox.Quad(t.subject, t.predicate, t.object))
+    return dropped
 
 
 def _short(iri: str) -> str:

@@ -14,8 +14,10 @@ whose `NOT EXISTS` held, and that insert also puts it in NEXT), so in round r + 
 triples are in the default graph, and the variant reading that pattern from DELTA finds the match.
 
 Why it ends: the rewritten rules insert into the default graph only what the rule files insert (terms already
-present, rules.py's argument) and put a template in NEXT only when one of its triples is new, so every round
-whose NEXT is not empty grows the default graph, which is bounded. The scratch graphs are removed at the end.
+present, rules.py's argument), one template triple per rewritten rule, and put it in NEXT only when it is new,
+so every round whose NEXT is not empty grows the default graph, which is bounded. The same makes each added
+triple sit in exactly one round's NEXT, so `fixpoint` can hand the caller the added triples without a
+comparison with the asserted graph. The scratch graphs are removed at the end.
 
 A rule whose body is more than triple patterns and FILTERs (OPTIONAL, UNION, EXISTS, sub-queries, ...), or a
 file that is not a list of `INSERT { } WHERE { }` operations, is not rewritten: `plan` returns None and the
@@ -235,6 +237,23 @@ def _triples(tokens: list[tuple[str, str]], i: int, out: list[Pattern]) -> int:
         return i
 
 
+def _template(tokens: list[tuple[str, str]]) -> list[Pattern]:
+    """An INSERT template's triples, one rule each below: then `NOT EXISTS { T }` holds exactly when T is new,
+    so every added triple is in exactly one round's scratch graph."""
+    triples: list[Pattern] = []
+    i = 0
+    while i < len(tokens):
+        if tokens[i] == ("punct", "."):
+            i += 1
+        elif tokens[i][0] in _TERM:
+            i = _triples(tokens, i, triples)
+        else:
+            raise NotRewritable(f"{tokens[i][1]!r} in an INSERT template")
+    if not triples:
+        raise NotRewritable("an empty INSERT template")
+    return triples
+
+
 def parse(text: str) -> list[Rule]:
     """Every operation of one rule file, or NotRewritable."""
     tokens = _expanded(_tokens(text))
@@ -244,12 +263,12 @@ def parse(text: str) -> list[Rule]:
         if tokens[i][1].upper() != "INSERT" or i + 1 >= len(tokens) or tokens[i + 1] != ("punct", "{"):
             raise NotRewritable("an operation other than INSERT { } WHERE { }")
         end = _group(tokens, i + 1)
-        template = _text(tokens[i + 2:end - 1])
+        template = _template(tokens[i + 2:end - 1])
         if end + 1 >= len(tokens) or tokens[end][1].upper() != "WHERE" or tokens[end + 1] != ("punct", "{"):
             raise NotRewritable("INSERT without WHERE { }")
         stop = _group(tokens, end + 1)
         patterns, filters = _body(tokens[end + 2:stop - 1])
-        rules.append(Rule(template, patterns, filters))
+        rules += [Rule(t.text, patterns, filters) for t in template]
         i = stop
         if i < len(tokens):
             if tokens[i] != ("punct", ";"):
@@ -276,9 +295,10 @@ def _empty(store: ox.Store, graph: ox.NamedNode) -> bool:
     return next(iter(store.quads_for_pattern(None, None, None, graph)), None) is None
 
 
-def fixpoint(store: ox.Store, rules: list[Rule], max_rounds: int) -> int | None:
+def fixpoint(store: ox.Store, rules: list[Rule], max_rounds: int, added: list[bytes] | None = None) -> int | None:
     """Run the rules on the store's default graph until a round adds nothing; the number of rounds, or None if
-    `max_rounds` were not enough. The scratch graphs are gone afterwards."""
+    `max_rounds` were not enough. Each round's new triples are appended to `added` as N-Triples, if given
+    (every added triple once). The scratch graphs are gone afterwards."""
     try:
         store.update(" ;\n".join(r.first_round(scratch(1)) for r in rules))
         for rounds in range(2, max_rounds + 2):
@@ -290,6 +310,8 @@ def fixpoint(store: ox.Store, rules: list[Rule], max_rounds: int) -> int | None:
             variants = [v for r in rules for v in r.delta_variants(store, delta, scratch(rounds))]
             if variants:
                 store.update(" ;\n".join(variants))
+            if added is not None:
+                added.append(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=delta) or b"")
             store.remove_graph(delta)
         return None
     finally:
