@@ -300,20 +300,20 @@ def fixpoint(store: ox.Store, rules: list[Rule], max_rounds: int, added: list[by
     `max_rounds` were not enough. Each round's new triples are appended to `added` as N-Triples, if given
     (every added triple once). The scratch graphs are gone afterwards."""
     try:
+        rounds = 1
         store.update(" ;\n".join(r.first_round(scratch(1)) for r in rules))
-        for rounds in range(2, max_rounds + 2):
-            delta = scratch(rounds - 1)
-            if _empty(store, delta):
-                return rounds - 1  # the last round added nothing
-            if rounds > max_rounds:
+        while not _empty(store, scratch(rounds)):  # the last round added something: another one
+            if rounds == max_rounds:
                 return None
+            rounds += 1
+            delta = scratch(rounds - 1)
             variants = [v for r in rules for v in r.delta_variants(store, delta, scratch(rounds))]
             if variants:
                 store.update(" ;\n".join(variants))
             if added is not None:
                 added.append(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=delta) or b"")
             store.remove_graph(delta)
-        return None
+        return rounds
     finally:
         for graph in list(store.named_graphs()):
             if graph.value.startswith(scratch(0).value[:-1]):
