@@ -199,6 +199,30 @@ def triple_key(t: ox.Triple) -> tuple[str, str, str]:
     return str(t.subject), str(t.predicate), str(t.object)
 
 
+def blank_lines(data: bytes) -> list[bytes]:
+    """The lines of N-Triples or N-Quads text that hold "_:" (a blank node, or those characters in a literal).
+
+    One scan of the whole text for the few such lines: testing `b"_:" in line` on every line costs
+    about 1 µs a line."""
+    out, i = [], data.find(b"_:")
+    while i != -1:
+        start, end = data.rfind(b"\n", 0, i) + 1, data.find(b"\n", i)
+        end = len(data) if end == -1 else end
+        out.append(data[start:end])
+        i = data.find(b"_:", end)
+    return out
+
+
+def _without_lines(data: bytes, lines: list[bytes]) -> bytes:
+    """The text without these lines of it (found in order, as blank_lines gives them), in one copy."""
+    parts, at = [], 0
+    for line in lines:
+        i = data.index(line, at)
+        parts.append(data[at:i])
+        at = i + len(line) + 1
+    return b"".join(parts) + data[at:]
+
+
 def canonical_lines(nquads: bytes) -> list[bytes]:
     """N-Quads lines sorted, blank nodes renamed canonically (RDFC-1.0): byte-stable output.
 
@@ -207,12 +231,13 @@ def canonical_lines(nquads: bytes) -> list[bytes]:
     A "_:" inside a literal only sends a line through the canonicaliser unchanged.
     """
     lines = nquads.splitlines()
-    blank = [line for line in lines if b"_:" in line]
+    blank = blank_lines(nquads)
     if not blank:
         return sorted(lines)
     ds = ox.Dataset(ox.parse(b"\n".join(blank), format=ox.RdfFormat.N_QUADS))
     ds.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-    return sorted([line for line in lines if b"_:" not in line]
+    drop = set(blank)
+    return sorted([line for line in lines if line not in drop]
                   + ox.serialize(ds, format=ox.RdfFormat.N_QUADS).splitlines())
 
 
@@ -232,19 +257,22 @@ def load_inputs(files: list[Path]) -> ox.Store:
     return store
 
 
-def closure_store(store: ox.Store, reasoner: str, where) -> ox.Store:
+def closure_store(store: ox.Store, reasoner: str, where,
+                  asserted_nt: bytes | None = None) -> tuple[ox.Store, bytes | None]:
     """A store whose default graph is the cleaned closure of `store`'s default graph (the asserted triples) by
-    the named reasoner, custom rules included; the native one closes `store` itself. `where(term)` names the
-    file that uses a term the native rules do not handle."""
+    the named reasoner, custom rules included, and the N-Triples of the triples it adds when the reasoner
+    kept them apart (the native one's semi-naive rounds; else None). The native reasoner closes `store`
+    itself. `where(term)` names the file that uses a term the native rules do not handle; `asserted_nt` is
+    the default graph as N-Triples, if the caller has it."""
     from . import rules
 
     rule_files = rules.load_rules()
     if reasoner == "native":
-        rules.close(store, rule_files, where)
-        return store
+        return store, rules.close(store, rule_files, where, asserted_nt)
     from .reasoning import close_owlrl
 
-    return close_owlrl([q.triple for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph())], rule_files)
+    return close_owlrl([q.triple for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph())],
+                       rule_files), None
 
 
 def closure_of(per_file: list[tuple[Path, list[ox.Triple]]], reasoner: str) -> list[ox.Triple]:
@@ -253,7 +281,7 @@ def closure_of(per_file: list[tuple[Path, list[ox.Triple]]], reasoner: str) -> l
 
     store = ox.Store()
     store.extend(ox.Quad(t.subject, t.predicate, t.object) for _, triples in per_file for t in triples)
-    closed = closure_store(store, reasoner, lambda term: where_used(per_file, term))
+    closed, _ = closure_store(store, reasoner, lambda term: where_used(per_file, term))
     return [q.triple for q in closed.quads_for_pattern(None, None, None, ox.DefaultGraph())]
 
 
@@ -269,22 +297,27 @@ def announce(message: str, *args: object) -> None:
     logging.getLogger("probgraph").info(message, *args)
 
 
-def _entry_lines(files: list[Path], reasoner: str) -> tuple[list[bytes], dict[str, list[bytes]]]:
-    """The entry's canonical N-Quads lines (closure in the default graph, asserted in ASSERTED_GRAPH), and
-    the lines of asserted.nt and closure.nt."""
-    from .rules import where_used
+def _canonical_asserted(store: ox.Store, nt: bytes) -> tuple[list[bytes], list[bytes]]:
+    """The store's default graph (the asserted triples, `nt` as dumped) as sorted N-Triples lines, and those
+    of them with blank nodes, renamed canonically (RDFC-1.0) here and in the store, so that the closure the
+    rules add inherits the labels.
 
-    store = load_inputs(files)
-    # N-Triples dumps keep the store's blank-node labels, so the asserted graph and the closure share them
-    asserted = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
-    closure = closure_store(store, reasoner, lambda term: where_used(read_inputs(files), term))
-    quads = closure.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+    The blank-node lines are canonicalised as they will stand in the entry: in the default graph and in the
+    asserted graph. When the closure adds no triple about a blank node (the real graph), the labels are
+    exactly those of canonicalising the whole entry at once, as compile did before.
+    """
+    lines = nt.splitlines()
+    blank = blank_lines(nt)
+    if not blank:
+        return sorted(lines), []
     suffix = f" {ASSERTED_GRAPH} .".encode()
-    quads += b"".join(line[:-2] + suffix + b"\n" for line in asserted.splitlines())
-    # one renaming over both graphs, so a blank node has the same label in the asserted graph and the closure
-    lines = canonical_lines(quads)
-    return lines, {"asserted": [line[: -len(suffix)] + b" ." for line in lines if line.endswith(suffix)],
-                   "closure": [line for line in lines if not line.endswith(suffix)]}
+    renamed = [line for line in canonical_lines(b"\n".join(blank + [line[:-2] + suffix for line in blank]))
+               if not line.endswith(suffix)]
+    for quad in ox.parse(b"\n".join(blank), format=ox.RdfFormat.N_TRIPLES):
+        store.remove(quad)
+    store.extend(ox.parse(b"\n".join(renamed), format=ox.RdfFormat.N_TRIPLES))  # load() would relabel them
+    drop = set(blank)
+    return sorted([line for line in lines if line not in drop] + renamed), renamed
 
 
 def _open_meanwhile(path: Path):  # -> Callable[[], ox.Store]
@@ -314,30 +347,99 @@ def _open_meanwhile(path: Path):  # -> Callable[[], ox.Store]
     return wait
 
 
+def _write_lines(path: Path, lines: list[bytes], chunk: int = 1 << 16) -> tuple[int, str]:
+    """Write the lines, each ending in a newline, a chunk at a time (no copy of the whole file in memory);
+    return the size and SHA-256 of what was written."""
+    digest, size = hashlib.sha256(), 0
+    with path.open("wb") as fh:
+        for i in range(0, len(lines), chunk):
+            data = b"\n".join(lines[i:i + chunk]) + b"\n"
+            fh.write(data)
+            digest.update(data)
+            size += len(data)
+    return size, digest.hexdigest()
+
+
+def _load_meanwhile(opened, data: bytes, fmt: ox.RdfFormat, graph: object):  # -> Callable[[], ox.Store]
+    """In a thread, once `opened()` gives the on-disk store, bulk-load the data into it; the function returned
+    waits for it and gives the store (or raises the thread's error).
+
+    pyoxigraph releases the GIL while it loads, so RocksDB's writing overlaps with the work in Python, and
+    loads into one store may run at once (each writes its own SST files). `lenient` skips re-validating IRIs:
+    the text is what pyoxigraph itself serialised.
+    """
+    import threading
+
+    box: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            store = opened()
+            store.bulk_load(data, format=fmt, to_graph=graph, lenient=True)
+            box["store"] = store
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting caller
+            box["error"] = exc
+
+    thread = threading.Thread(target=run, name="probgraph-write-store", daemon=True)
+    thread.start()
+
+    def done() -> ox.Store:
+        thread.join()
+        if "error" in box:
+            raise box["error"]
+        return box["store"]
+    return done
+
+
 def build(target: Path, files: list[Path], key: str, reasoner: str = "native", cached: bool = True) -> None:
-    """Parse, reason, clean and write one cache entry into `target` (a temporary one unless `cached`)."""
+    """Parse, reason, clean and write one cache entry into `target` (a temporary one unless `cached`).
+
+    The asserted graph is made canonical first and written to the on-disk store while the rules run; the
+    triples the rules add are written while asserted.nt and closure.nt are.
+    """
+    from .rules import where_used
+
     slow = "" if reasoner == "native" else "; this takes a while" + (" once, then it is cached" if cached else "")
     announce("compiling the graph from %d files (ontology + data + %s)%s", len(files),
              "OWL 2 RL rules" if reasoner == "native" else "owlrl's OWL 2 RL closure", slow)
 
-    disk = _open_meanwhile(target / "store")
+    nt_, nq = ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS
+    opened = _open_meanwhile(target / "store")
+    writes = []
     try:
-        lines, nt = _entry_lines(files, reasoner)
+        store = load_inputs(files)
+        nt = store.dump(format=nt_, from_graph=ox.DefaultGraph())
+        asserted, blank = _canonical_asserted(store, nt)
+        # a bulk load gives a document's blank nodes new labels, so every line with one goes in the last load
+        plain = _without_lines(nt, blank_lines(nt)) if blank else nt
+        writes += [_load_meanwhile(opened, plain, nt_, ox.DefaultGraph()),
+                   _load_meanwhile(opened, plain, nt_, ASSERTED_GRAPH)]
+        closed, added = closure_store(store, reasoner, lambda term: where_used(read_inputs(files), term), nt)
+        del nt
+        if added is None:  # only the store knows what was added: compare its closure with the asserted lines
+            closure = sorted(closed.dump(format=nt_, from_graph=ox.DefaultGraph()).splitlines())
+            everything = set(asserted)
+            new = [line for line in closure if line not in everything]
+        else:  # each added triple once, none of them asserted: the closure is two sorted lists merged
+            new = sorted(added.splitlines())
+            closure = asserted + new
+            closure.sort()
+        del store, closed, added  # the in-memory store is the largest thing held; from here on only lines
+        suffix = f" {ASSERTED_GRAPH} .".encode()
+        mark = ox.Quad(CACHE_GRAPH, KEY_PREDICATE, ox.Literal(key), CACHE_GRAPH)
+        rest = b"\n".join(new + blank + [line[:-2] + suffix for line in blank])
+        writes.append(_load_meanwhile(opened, rest + b"\n" + ox.serialize([mark], format=nq), nq, None))
         meta: dict[str, object] = {"format": CACHE_FORMAT, "version": __version__, "key": key,
                                    "reasoner": reasoner, "inputs": len(files)}
-        for which in NT_FILES:
-            data = b"".join(line + b"\n" for line in nt[which])
-            (target / f"{which}.nt").write_bytes(data)
-            meta.update({f"{which}_triples": len(nt[which]), f"{which}_bytes": len(data),
-                         f"{which}_sha256": hashlib.sha256(data).hexdigest()})
+        for which, lines in zip(NT_FILES, (asserted, closure), strict=True):
+            size, digest = _write_lines(target / f"{which}.nt", lines)
+            meta.update({f"{which}_triples": len(lines), f"{which}_bytes": size, f"{which}_sha256": digest})
+        disk = [done() for done in writes][-1]
     except BaseException:
-        with contextlib.suppress(Exception):
-            disk()  # let the opening finish, so nothing writes into the folder once the caller removes it
+        for done in writes or [opened]:  # let the writing finish, so nothing writes into the folder once the
+            with contextlib.suppress(BaseException):  # caller removes it
+                done()
         raise
-    store = disk()
-    mark = ox.Quad(CACHE_GRAPH, KEY_PREDICATE, ox.Literal(key), CACHE_GRAPH)
-    store.bulk_load(b"\n".join(lines) + b"\n" + ox.serialize([mark], format=ox.RdfFormat.N_QUADS),
-                    format=ox.RdfFormat.N_QUADS)
-    store.flush()
-    del store
+    disk.flush()
+    del disk
     (target / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")

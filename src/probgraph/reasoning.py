@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from . import rules
+from .errors import UsageError
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -29,18 +30,28 @@ def close_owlrl(asserted: list[ox.Triple], rule_files: list[rules.RuleFile]) -> 
     for _ in range(rules.MAX_ROUNDS):
         closed = close(to_rdflib(triples)).serialize(format="nt", encoding="utf-8")
         store = ox.Store()
-        store.load(closed, format=ox.RdfFormat.N_TRIPLES)
+        # parsed, not loaded: load() would give the blank nodes new labels, and compile has made the asserted
+        # graph's labels canonical for the closure to keep
+        store.extend(ox.parse(closed, format=ox.RdfFormat.N_TRIPLES))
         size = len(store)
         if custom:
             rules.fixpoint(store, custom)
         if len(store) == size:
             rules.run_checks(store, rule_files, "inconsistency")
+            # after the checks: owlrl marks an inconsistency with a blank node of its own
+            if not _blank_nodes(q.triple for q in store) <= _blank_nodes(asserted):
+                raise UsageError("compile: owlrl's closure has a blank node the inputs do not have, so its "
+                                 "labels would not be stable", "compile with the native reasoner")
             # what the custom rules derived about the W3C vocabularies goes, as owlrl's clean drops its own
             rules.drop_w3c_statements(store, {t for t in asserted if isinstance(t.subject, ox.NamedNode)
                                               and t.subject.value.startswith(rules.W3C_VOCABULARIES)})
             return store
         triples = [q.triple for q in store]
     raise rules.no_fixpoint()
+
+
+def _blank_nodes(triples) -> set[ox.BlankNode]:  # Iterable[ox.Triple]
+    return {term for t in triples for term in (t.subject, t.object) if isinstance(term, ox.BlankNode)}
 
 
 def close(asserted: Graph) -> Graph:

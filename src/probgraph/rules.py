@@ -10,14 +10,16 @@ on the asserted graph for the native one).
 Why the fixpoint ends: rule files may only INSERT, and may not mint terms (no BNODE, UUID, IRI(),
 blank nodes or computed values: `lint` refuses them), so every derived triple is made of terms already in
 the store or written in a rule. That set is finite and the store only grows, so the rounds stop; a cap
-turns a mistake in this reasoning into a loud failure instead of a hang.
+turns a mistake in this reasoning into a loud failure instead of a hang. Compile runs the rounds semi-naively
+(seminaive.py: after the first round each rule joins only the last round's new triples); the rewritten rules
+insert what the files insert, plus copies in scratch graphs that are removed at the end, so the same argument
+holds, and the module's docstring says why the closure is the same.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -37,6 +39,7 @@ W3C_VOCABULARIES = (
     OWL,
     "http://www.w3.org/2001/XMLSchema#",
 )
+_W3C_IRI = re.compile(b"<((?:" + b"|".join(re.escape(ns.encode()) for ns in W3C_VOCABULARIES) + rb')[^>"\s]*)>')
 _HEADER = re.compile(r"^#\s*(handles|check|message|hint):\s*(.*)$")
 _PREFIX = re.compile(r"^\s*PREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.IGNORECASE | re.MULTILINE)
 # Anything that could delete, touch other graphs or mint a new term (and so break the termination argument).
@@ -45,17 +48,23 @@ _FORBIDDEN = re.compile(r"(?<![\w:?$])(DELETE|CLEAR|DROP|LOAD|CREATE|MOVE|COPY|A
 _STRIP = re.compile(r"<[^<>\s]*>|\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'")
 
 
-@dataclass(frozen=True)
 class RuleFile:
-    """One rule (.ru) or check (.rq) file and what its header says."""
+    """One rule (.ru) or check (.rq) file and what its header says.
 
-    path: Path
-    kind: str  # "owl" or "custom"
-    text: str
-    handles: frozenset[str]
-    check: str | None = None  # for .rq files: "inconsistency" or "unsupported"
-    message: str = ""
-    hint: str | None = None
+    A plain class rather than a dataclass: importing dataclasses (and inspect with it) costs a cold compile
+    about 10 ms."""
+
+    __slots__ = ("path", "kind", "text", "handles", "check", "message", "hint")
+
+    def __init__(self, path: Path, kind: str, text: str, handles: frozenset[str], check: str | None = None,
+                 message: str = "", hint: str | None = None) -> None:
+        self.path = path
+        self.kind = kind  # "owl" or "custom"
+        self.text = text
+        self.handles = handles
+        self.check = check  # for .rq files: "inconsistency" or "unsupported"
+        self.message = message
+        self.hint = hint
 
     @property
     def is_check(self) -> bool:
@@ -112,17 +121,28 @@ def lint(path: Path, text: str) -> None:
                          "write the rule as INSERT { ... } WHERE { ... } without BIND, blank nodes or new terms")
 
 
-def check_supported(store: ox.Store, rules: list[RuleFile], where: Callable[[ox.NamedNode], str]) -> None:
+def vocabulary_terms(nt: bytes) -> set[ox.NamedNode]:
+    """The IRIs in the W3C vocabularies' namespaces that N-Triples text mentions (a superset of those its
+    triples use: an IRI written inside a literal counts too; callers look each one up in the store)."""
+    return {ox.NamedNode(m.decode()) for m in set(_W3C_IRI.findall(nt))}
+
+
+def _used(store: ox.Store, term: ox.NamedNode, as_predicate: bool = False) -> bool:
+    patterns = [(None, term, None)] if as_predicate else [(term, None, None), (None, term, None), (None, None, term)]
+    return any(next(iter(store.quads_for_pattern(*p, ox.DefaultGraph())), None) is not None for p in patterns)
+
+
+def check_supported(store: ox.Store, rules: list[RuleFile], where: Callable[[ox.NamedNode], str],
+                    terms: set[ox.NamedNode]) -> None:
     """Fail if the graph uses an OWL term, or an RDFS predicate, that no rule file handles.
 
-    The terms are listed by one query on the store; `where(term)` names the file that uses the culprit.
+    `terms` holds every W3C-vocabulary IRI the graph's text mentions (vocabulary_terms); each candidate is
+    looked up in the store, which is much cheaper than a query over every triple. `where(term)` names the
+    file that uses the culprit.
     """
     handled = set().union(*(r.handles for r in rules))
-    used = store.query(f"""SELECT DISTINCT ?t WHERE {{
-        {{ ?t ?p ?o }} UNION {{ ?s ?t ?o }} UNION {{ ?s ?p ?t }}
-        FILTER (isIRI(?t) && (STRSTARTS(STR(?t), "{OWL}") || (STRSTARTS(STR(?t), "{RDFS}") && EXISTS {{ ?s ?t ?o }})))
-    }}""")
-    missing = sorted(row[0].value for row in used if row[0].value not in handled)
+    missing = sorted(t.value for t in terms if t.value not in handled and (
+        (t.value.startswith(OWL) and _used(store, t)) or (t.value.startswith(RDFS) and _used(store, t, True))))
     if not missing:
         return
     raise UsageError(f"{where(ox.NamedNode(missing[0]))}: uses {_short(missing[0])}, which the native reasoner "
@@ -165,37 +185,70 @@ def fixpoint(store: ox.Store, rules: list[RuleFile], max_rounds: int = MAX_ROUND
     raise no_fixpoint(max_rounds)
 
 
+def semi_naive_fixpoint(store: ox.Store, rules: list[RuleFile],
+                        max_rounds: int = MAX_ROUNDS) -> tuple[int, bytes | None]:
+    """The same fixpoint as `fixpoint`, each round after the first joining only the last round's new triples
+    (seminaive.py); rule files it cannot rewrite send every rule through `fixpoint` instead. Returns the
+    rounds, and the N-Triples of the triples the rounds added (None when the naive rounds ran)."""
+    from . import seminaive
+
+    plan = seminaive.plan([r.text for r in rules if not r.is_check])
+    if plan is None:
+        return fixpoint(store, rules, max_rounds), None
+    added: list[bytes] = []
+    rounds = seminaive.fixpoint(store, plan, max_rounds, added)
+    if rounds is None:
+        raise no_fixpoint(max_rounds)
+    return rounds, b"".join(added)
+
+
 def no_fixpoint(max_rounds: int = MAX_ROUNDS) -> UsageError:
     """The loud failure when the rounds cap is reached (the termination argument was broken)."""
     return UsageError(f"compile: the rules in {rules_folder()} did not reach a fixpoint in {max_rounds} rounds",
                       "a rule keeps deriving new triples; check the rule files added last")
 
 
-def close(store: ox.Store, rules: list[RuleFile], where: Callable[[ox.NamedNode], str]) -> None:
+def close(store: ox.Store, rules: list[RuleFile], where: Callable[[ox.NamedNode], str],
+          asserted_nt: bytes | None = None) -> bytes | None:
     """Close the store's default graph (the asserted triples) under every rule file, OWL and custom together,
-    if the checks pass; `where(term)` names the file that uses a term the rules do not handle."""
-    check_supported(store, rules, where)
+    if the checks pass; `where(term)` names the file that uses a term the rules do not handle.
+    `asserted_nt` is the default graph as N-Triples, when the caller has it (else it is dumped here).
+    Returns the N-Triples of the triples the closure adds to the asserted ones, or None when the naive rounds
+    ran (then only the store says)."""
+    if asserted_nt is None:
+        asserted_nt = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+    # the rules mint no terms: every subject the closure can have is in the graph's text or in a rule's
+    terms = vocabulary_terms(asserted_nt) | vocabulary_terms("\n".join(r.text for r in rules).encode())
+    check_supported(store, rules, where, terms)
     run_checks(store, rules, "unsupported")
-    asserted = w3c_statements(store)
-    fixpoint(store, rules)
+    asserted = w3c_statements(store, terms)
+    _, added = semi_naive_fixpoint(store, rules)
     run_checks(store, rules, "inconsistency")
-    drop_w3c_statements(store, asserted)
+    dropped = drop_w3c_statements(store, asserted, terms)
+    if added is None or not dropped:
+        return added
+    gone = set(ox.serialize(list(dropped), format=ox.RdfFormat.N_TRIPLES).splitlines())
+    return b"".join(line + b"\n" for line in added.splitlines() if line not in gone)
 
 
-_W3C_SUBJECT = " || ".join(f'STRSTARTS(STR(?s), "{ns}")' for ns in W3C_VOCABULARIES)
+def w3c_statements(store: ox.Store, terms: set[ox.NamedNode] | None = None) -> set[ox.Triple]:
+    """The default graph's statements about the W3C vocabularies themselves (few: what the ontology asserts).
+
+    `terms` are the candidate subjects (vocabulary_terms); without them the store's own text is read.
+    """
+    if terms is None:
+        terms = vocabulary_terms(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()))
+    return {q.triple for t in terms for q in store.quads_for_pattern(t, None, None, ox.DefaultGraph())}
 
 
-def w3c_statements(store: ox.Store) -> set[ox.Triple]:
-    """The default graph's statements about the W3C vocabularies themselves (few: what the ontology asserts)."""
-    return {ox.Triple(row["s"], row["p"], row["o"]) for row in store.query(
-        f"SELECT ?s ?p ?o WHERE {{ ?s ?p ?o . FILTER (isIRI(?s) && ({_W3C_SUBJECT})) }}")}
-
-
-def drop_w3c_statements(store: ox.Store, asserted: set[ox.Triple]) -> None:
+def drop_w3c_statements(store: ox.Store, asserted: set[ox.Triple],
+                        terms: set[ox.NamedNode] | None = None) -> set[ox.Triple]:
     """Remove derived statements about the W3C vocabularies themselves (rdf:type is an rdf:Property, say),
-    keeping the `asserted` ones."""
-    for t in w3c_statements(store) - asserted:
+    keeping the `asserted` ones; return those removed."""
+    dropped = w3c_statements(store, terms) - asserted
+    for t in dropped:
         store.remove(ox.Quad(t.subject, t.predicate, t.object))
+    return dropped
 
 
 def _short(iri: str) -> str:
