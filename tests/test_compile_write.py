@@ -64,3 +64,36 @@ def test_the_store_holds_exactly_the_files_with_one_node_per_blank_label(tmp_pat
     assert isinstance(unit, ox.BlankNode)
     assert ox.Quad(unit, RDF_TYPE, ox.NamedNode(PG + "Organisation")) in store
     assert not list(store.quads_for_pattern(unit, RDF_TYPE, None, ASSERTED_GRAPH))
+
+
+def test_the_build_parses_the_bytes_the_key_hashed(tmp_path, monkeypatch):
+    """Each input is read once in a cold compile: the bytes cache_key hashed are handed to the parse, and kept
+    only while compiled() finds its key."""
+    monkeypatch.setenv("PROBGRAPH_CACHE_DIR", str(tmp_path / "cache"))  # no fingerprint record: the key is hashed
+    key, contents = comp._key_and_contents("native")
+    inputs = comp.key_inputs("native")  # the graph's files and the rule files
+    assert set(contents) == {str(f) for f in inputs}
+    assert all(contents[str(f)] == f.read_bytes() for f in inputs)
+    assert key == comp.cache_key(comp.key_inputs("native"), "native")
+    assert getattr(comp._hashed, "contents", None) is None, "a plain cache_key keeps no bytes"
+
+
+def test_load_inputs_takes_the_bytes_it_is_given_and_reads_the_rest(tmp_path, files):
+    given = files[-1]
+    other = tmp_path / "other.ttl"
+    other.write_text("<https://example.org/a> <https://example.org/p> <https://example.org/b> .\n",
+                     encoding="utf-8")
+    contents = {str(given): b"<https://example.org/c> <https://example.org/p> <https://example.org/d> .\n"}
+    store = comp.load_inputs([given, other], contents)
+    subjects = {q.subject.value for q in store}
+    assert subjects == {"https://example.org/a", "https://example.org/c"}, "the given bytes, not the file's"
+    assert contents == {}, "taken as parsed, so nothing is held twice"
+
+
+def test_given_bytes_over_the_limit_fail_like_a_file_read(tmp_path, monkeypatch):
+    from probgraph import parsing
+    from probgraph.errors import UsageError
+
+    monkeypatch.setattr(parsing, "MAX_INPUT_BYTES", 10)
+    with pytest.raises(UsageError, match="larger than the 10-byte limit"):
+        parsing.load_turtle(ox.Store(), tmp_path / "big.ttl", b"<a> <b> <c> .\n")

@@ -15,6 +15,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -48,15 +49,33 @@ def key_inputs(reasoner: str) -> list[Path]:
     return resources.graph_inputs() + rule_paths()
 
 
+# While compiled() finds its key, the bytes cache_key hashed, by path, for the build that follows to parse
+# (each input is read once); per thread, and set only for that moment, so no other caller keeps them.
+_hashed = threading.local()
+
+
 def cache_key(files: list[Path], reasoner: str = "native") -> str:
     """Hash of the package version, the cache format, the reasoner and every input file's path and bytes."""
     base = resources.root()
     h = hashlib.sha256(key_header(reasoner))
+    keep = getattr(_hashed, "contents", None)
     for f in files:
         rel = f.relative_to(base).as_posix() if f.is_relative_to(base) else str(f)
         h.update(rel.encode() + b"\0")
-        h.update(hashlib.sha256(f.read_bytes()).digest())
+        data = f.read_bytes()
+        h.update(hashlib.sha256(data).digest())
+        if keep is not None:
+            keep[str(f)] = data
     return h.hexdigest()[:32]
+
+
+def _key_and_contents(reasoner: str) -> tuple[str, dict[str, bytes]]:
+    """current_key, and the bytes of the files it hashed to find it (none when the fingerprint knew the key)."""
+    _hashed.contents = contents = {}
+    try:
+        return current_key(reasoner), contents
+    finally:
+        _hashed.contents = None
 
 
 def compiled(use_cache: bool = True, rebuild: bool = False, reasoner: str | None = None) -> Compiled:
@@ -69,7 +88,7 @@ def compiled(use_cache: bool = True, rebuild: bool = False, reasoner: str | None
     if reasoner not in REASONERS:
         raise UsageError(f"unknown reasoner {reasoner!r}", f"use one of: {', '.join(REASONERS)}")
     if use_cache:
-        key = current_key(reasoner)
+        key, contents = _key_and_contents(reasoner)
         root = Path(cache_root())
         entry = root / key
         if not rebuild and Compiled(entry).is_complete():
@@ -85,7 +104,7 @@ def compiled(use_cache: bool = True, rebuild: bool = False, reasoner: str | None
         else:
             lock = _hold_lock(tmp)
             try:
-                build(tmp, files, key, reasoner, cached=True)
+                build(tmp, files, key, reasoner, cached=True, contents=contents)
                 if Compiled(entry).is_complete() and not rebuild:
                     shutil.rmtree(tmp, ignore_errors=True)  # another process finished first: use its entry
                     return Compiled(entry)
@@ -247,13 +266,14 @@ def canonical_triples(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
     return [q.triple for q in ox.parse(b"\n".join(lines), format=ox.RdfFormat.N_TRIPLES)]
 
 
-def load_inputs(files: list[Path]) -> ox.Store:
-    """An in-memory store holding every input file's triples in its default graph (parsed in Rust)."""
+def load_inputs(files: list[Path], contents: dict[str, bytes] | None = None) -> ox.Store:
+    """An in-memory store holding every input file's triples in its default graph (parsed in Rust).
+    `contents` holds bytes already read, by path (taken from it as they are parsed); other files are read."""
     from .parsing import load_turtle
 
     store = ox.Store()
     for f in files:
-        load_turtle(store, f)
+        load_turtle(store, f, None if contents is None else contents.pop(str(f), None))
     return store
 
 
@@ -391,8 +411,10 @@ def _load_meanwhile(opened, data: bytes, fmt: ox.RdfFormat, graph: object):  # -
     return done
 
 
-def build(target: Path, files: list[Path], key: str, reasoner: str = "native", cached: bool = True) -> None:
-    """Parse, reason, clean and write one cache entry into `target` (a temporary one unless `cached`).
+def build(target: Path, files: list[Path], key: str, reasoner: str = "native", cached: bool = True,
+          contents: dict[str, bytes] | None = None) -> None:
+    """Parse, reason, clean and write one cache entry into `target` (a temporary one unless `cached`);
+    `contents` are input files' bytes already read (by path), which load_inputs takes.
 
     The asserted graph is made canonical first and written to the on-disk store while the rules run; the
     triples the rules add are written while asserted.nt and closure.nt are.
@@ -407,7 +429,7 @@ def build(target: Path, files: list[Path], key: str, reasoner: str = "native", c
     opened = _open_meanwhile(target / "store")
     writes = []
     try:
-        store = load_inputs(files)
+        store = load_inputs(files, contents)
         nt = store.dump(format=nt_, from_graph=ox.DefaultGraph())
         asserted, blank = _canonical_asserted(store, nt)
         # a bulk load gives a document's blank nodes new labels, so every line with one goes in the last load
