@@ -320,3 +320,11 @@ def test_a_warm_query_imports_nothing_the_answer_does_not_need():
     loaded = set(res.stderr.decode().split())
     assert "probgraph.cli" in loaded
     assert not loaded & {"re", "enum", "typing", "argparse", "contextlib", "json", "pyoxigraph", "collections"}
+
+
+def test_a_bare_compile_read_without_argparse_is_what_argparse_reads():
+    """`probgraph compile` skips argparse (a twentieth of a cold compile); it must mean what argparse says."""
+    from probgraph.cli import _CompileArgs, build_parser
+
+    parsed = vars(build_parser().parse_args(["compile"]))
+    assert {k: getattr(_CompileArgs(), k) for k in parsed} == parsed
