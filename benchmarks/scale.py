@@ -51,12 +51,14 @@ def median(cmd: list[str], env: dict, runs: int) -> float:
 def interleaved(cmds: list[list[str]], env: dict, runs: int) -> list[float]:
     """Medians of wall time of commands run in turn, round after round: a load that comes and goes (other jobs
     on this machine's two cores) then weighs on each command alike, so their ratio is fairer than two medians
-    taken one after the other."""
+    taken one after the other. A pause before each command lets what the previous one left running (probgraph's
+    query child exits after the parent has answered) finish first, so it is not charged to the next command."""
     for cmd in cmds:
         once(cmd, env)  # warm-up
     times: list[list[float]] = [[] for _ in cmds]
     for _ in range(runs):
         for i, cmd in enumerate(cmds):
+            time.sleep(0.2)
             times[i].append(once(cmd, env)[0])
     return [statistics.median(t) for t in times]
 

@@ -390,3 +390,43 @@ def test_timeout_when_the_store_never_answers():
         for c in held:
             c.close()
         srv.close()
+
+
+def _refusing_server(reset: bool, answer: bool = True) -> int:
+    """A store on loopback that reads only the request's headers, answers 401 (or nothing) and closes with
+    the upload unread: with `reset`, by an RST, as Virtuoso's does under load (CI saw "Connection reset")."""
+    import struct
+
+    srv = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        conn, _ = srv.accept()
+        conn.recv(4096)
+        if answer:
+            conn.sendall(b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"store\"\r\n"
+                         b"Content-Length: 0\r\nConnection: close\r\n\r\n")
+        time.sleep(0.05)
+        if reset:
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        conn.close()
+        srv.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return srv.getsockname()[1]
+
+
+@pytest.mark.parametrize("reset", [False, True], ids=["closed", "reset"])
+def test_a_login_asked_before_the_upload_is_read_is_reported_as_such(reset):
+    """The store's 401 is the answer, whether it closes the connection cleanly or resets it."""
+    port = _refusing_server(reset)
+    with pytest.raises(remote.RemoteError) as err:
+        remote.put_graph(f"http://127.0.0.1:{port}/store", None, b"<urn:a> <urn:b> <urn:c> .\n" * 500_000, True)
+    assert "HTTP 401" in err.value.message and "PROBGRAPH_USER" in (err.value.hint or "")
+
+
+def test_a_reset_without_an_answer_is_not_called_a_failure_to_connect():
+    port = _refusing_server(reset=True, answer=False)
+    with pytest.raises(remote.RemoteError) as err:
+        remote.put_graph(f"http://127.0.0.1:{port}/store", None, b"<urn:a> <urn:b> <urn:c> .\n" * 500_000, True)
+    assert "cannot connect" not in err.value.message and "closed" in err.value.message
+    assert "--replace" in (err.value.hint or "")  # it may have been applied

@@ -145,8 +145,8 @@ class _Watched:
     def send(self, data) -> None:
         try:
             super().send(data)
-        except BrokenPipeError:
-            pass  # the store stopped reading; its answer (or its silence) tells what happened
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the store stopped reading (a reset, if it closed with the body unread); its answer tells
 
 
 class _HTTPConnection(_Watched, http.client.HTTPConnection):
@@ -219,6 +219,8 @@ def exchange(url: str, method: str, data: bytes | None, headers: dict[str, str],
     except urllib.error.URLError as exc:
         if watch.expired or isinstance(exc.reason, TimeoutError):
             raise late from None
+        if isinstance(exc.reason, (ConnectionResetError, BrokenPipeError)):  # connected, then cut off
+            raise RemoteError(f"{shown}: the store closed the connection ({_reason(exc.reason)})", unsure) from None
         raise RemoteError(f"{shown}: cannot connect ({_reason(exc.reason)})",
                           "is the store running, and is the URL right?") from None
     except TimeoutError:
