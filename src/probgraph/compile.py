@@ -317,17 +317,16 @@ def announce(message: str, *args: object) -> None:
     logging.getLogger("probgraph").info(message, *args)
 
 
-def _canonical_asserted(store: ox.Store, nt: bytes) -> tuple[list[bytes], list[bytes]]:
-    """The store's default graph (the asserted triples, `nt` as dumped) as sorted N-Triples lines, and those
-    of them with blank nodes, renamed canonically (RDFC-1.0) here and in the store, so that the closure the
-    rules add inherits the labels.
+def _canonical_asserted(store: ox.Store, nt: bytes, blank: list[bytes]) -> tuple[list[bytes], list[bytes]]:
+    """The store's default graph (the asserted triples, `nt` as dumped, `blank` its blank_lines) as sorted
+    N-Triples lines, and those of them with blank nodes, renamed canonically (RDFC-1.0) here and in the store,
+    so that the closure the rules add inherits the labels.
 
     The blank-node lines are canonicalised as they will stand in the entry: in the default graph and in the
     asserted graph. When the closure adds no triple about a blank node (the real graph), the labels are
     exactly those of canonicalising the whole entry at once, as compile did before.
     """
     lines = nt.splitlines()
-    blank = blank_lines(nt)
     if not blank:
         return sorted(lines), []
     suffix = f" {ASSERTED_GRAPH} .".encode()
@@ -431,9 +430,10 @@ def build(target: Path, files: list[Path], key: str, reasoner: str = "native", c
     try:
         store = load_inputs(files, contents)
         nt = store.dump(format=nt_, from_graph=ox.DefaultGraph())
-        asserted, blank = _canonical_asserted(store, nt)
+        dumped_blank = blank_lines(nt)
+        asserted, blank = _canonical_asserted(store, nt, dumped_blank)
         # a bulk load gives a document's blank nodes new labels, so every line with one goes in the last load
-        plain = _without_lines(nt, blank_lines(nt)) if blank else nt
+        plain = _without_lines(nt, dumped_blank) if blank else nt
         writes += [_load_meanwhile(opened, plain, nt_, ox.DefaultGraph()),
                    _load_meanwhile(opened, plain, nt_, ASSERTED_GRAPH)]
         closed, added = closure_store(store, reasoner, lambda term: where_used(read_inputs(files), term), nt)

@@ -228,7 +228,8 @@ def close(store: ox.Store, rules: list[RuleFile], where: Callable[[ox.NamedNode]
     if added is None or not dropped:
         return added
     gone = set(ox.serialize(list(dropped), format=ox.RdfFormat.N_TRIPLES).splitlines())
-    return b"".join(line + b"\n" for line in added.splitlines() if line not in gone)
+    kept = [line for line in added.splitlines() if line not in gone]
+    return b"\n".join(kept) + b"\n" if kept else b""
 
 
 def w3c_statements(store: ox.Store, terms: set[ox.NamedNode] | None = None) -> set[ox.Triple]:
