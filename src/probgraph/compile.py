@@ -339,31 +339,36 @@ def _canonical_asserted(store: ox.Store, nt: bytes, blank: list[bytes]) -> tuple
     return sorted([line for line in lines if line not in drop] + renamed), renamed
 
 
-def _open_meanwhile(path: Path):  # -> Callable[[], ox.Store]
-    """Start creating the on-disk store in a thread; the function returned waits for it (or raises its error).
-
-    RocksDB spends about 0.1 s of a cold compile starting its threads, and pyoxigraph releases the GIL
-    while it opens, so that time overlaps with parsing and reasoning instead of following them.
-    """
+def _meanwhile(work, name: str):  # -> Callable[[], T]
+    """Run `work()` in a thread; the function returned waits for it and gives its result (or raises its error)."""
     import threading
 
     box: dict[str, object] = {}
 
     def run() -> None:
         try:
-            box["store"] = ox.Store(str(path))
+            box["result"] = work()
         except BaseException as exc:  # noqa: BLE001 - handed to the waiting caller
             box["error"] = exc
 
-    thread = threading.Thread(target=run, name="probgraph-open-store", daemon=True)
+    thread = threading.Thread(target=run, name=name, daemon=True)
     thread.start()
 
-    def wait() -> ox.Store:
+    def wait():
         thread.join()
         if "error" in box:
             raise box["error"]
-        return box["store"]
+        return box["result"]
     return wait
+
+
+def _open_meanwhile(path: Path):  # -> Callable[[], ox.Store]
+    """Start creating the on-disk store in a thread; the function returned waits for it (or raises its error).
+
+    RocksDB spends about 0.1 s of a cold compile starting its threads, and pyoxigraph releases the GIL
+    while it opens, so that time overlaps with parsing and reasoning instead of following them.
+    """
+    return _meanwhile(lambda: ox.Store(str(path)), "probgraph-open-store")
 
 
 def _write_lines(path: Path, lines: list[bytes], chunk: int = 1 << 16) -> tuple[int, str]:
@@ -387,27 +392,11 @@ def _load_meanwhile(opened, data: bytes, fmt: ox.RdfFormat, graph: object):  # -
     loads into one store may run at once (each writes its own SST files). `lenient` skips re-validating IRIs:
     the text is what pyoxigraph itself serialised.
     """
-    import threading
-
-    box: dict[str, object] = {}
-
-    def run() -> None:
-        try:
-            store = opened()
-            store.bulk_load(data, format=fmt, to_graph=graph, lenient=True)
-            box["store"] = store
-        except BaseException as exc:  # noqa: BLE001 - handed to the waiting caller
-            box["error"] = exc
-
-    thread = threading.Thread(target=run, name="probgraph-write-store", daemon=True)
-    thread.start()
-
-    def done() -> ox.Store:
-        thread.join()
-        if "error" in box:
-            raise box["error"]
-        return box["store"]
-    return done
+    def run() -> ox.Store:
+        store = opened()
+        store.bulk_load(data, format=fmt, to_graph=graph, lenient=True)
+        return store
+    return _meanwhile(run, "probgraph-write-store")
 
 
 def build(target: Path, files: list[Path], key: str, reasoner: str = "native", cached: bool = True,
