@@ -28,11 +28,11 @@ def close_owlrl(asserted: list[ox.Triple], rule_files: list[rules.RuleFile]) -> 
     nothing does), instead of closing the asserted triples again from the start. Each round's cleaning is
     made on a copy. This is the same fixpoint: the closure of the asserted triples and the custom rules'.
     """
-    from .parsing import to_rdflib
+    from .parsing import plain_graph, to_rdflib
 
     custom = [r for r in rule_files if r.kind == "custom"]
-    given = to_rdflib(asserted)
-    graph = to_rdflib(asserted, _graph())
+    given = to_rdflib(asserted, plain_graph())
+    graph = to_rdflib(asserted, plain_graph())
     for _ in range(rules.MAX_ROUNDS):
         close(graph)
         store = ox.Store()
@@ -58,17 +58,10 @@ def close_owlrl(asserted: list[ox.Triple], rule_files: list[rules.RuleFile]) -> 
     raise rules.no_fixpoint()
 
 
-def _graph() -> Graph:
-    """An rdflib graph in rdflib's store without contexts: owlrl looks triples up millions of times, and the
-    default store's bookkeeping of contexts took a fifth of its time (the closure is the same)."""
-    from rdflib import Graph
-    from rdflib.plugins.stores.memory import SimpleMemory
-
-    return Graph(store=SimpleMemory())
-
-
 def _copy(graph: Graph) -> Graph:
-    copy = _graph()
+    from .parsing import plain_graph
+
+    copy = plain_graph()
     for triple in graph:
         copy.add(triple)
     return copy
