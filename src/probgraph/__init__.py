@@ -194,10 +194,11 @@ def lineage(org: str, fmt: str = "text", use_cache: bool = True, scope: str = "t
 
 def build_site(out_dir: str, use_cache: bool = True) -> int:
     """Write the static site of the whole record into out_dir (atomically); return the number of pages."""
-    from .outfile import write_tree
+    from .outfile import tree_target, write_tree
     from .site import build_site as files_of
     from .store import open_store
 
+    tree_target(out_dir)  # a wrong -o fails before the pages are made
     files = files_of(open_store(use_cache=use_cache))
     write_tree(out_dir, files)
     return sum(name.endswith(".html") for name in files)

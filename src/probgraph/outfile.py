@@ -21,6 +21,7 @@ from .errors import UsageError
 
 TYPE_CHECKING = False  # typing and tempfile cost a warm query milliseconds; tempfile is imported where used
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import TextIO
 
 
@@ -108,15 +109,9 @@ def where_hint(exc: OSError) -> str | None:
 SITE_MARK = ".probgraph-site"
 
 
-def write_tree(path: str | os.PathLike[str], files: dict[str, bytes]) -> None:
-    """Write a folder of files so that it is either wholly the new one or left as it was.
-
-    The files go into a temporary folder beside the target, which then takes the target's place. An
-    existing target is replaced only if it is empty or a folder this function wrote (it holds
-    SITE_MARK), so a mistyped -o never wipes someone's own folder.
-    """
-    import shutil
-    import tempfile
+def tree_target(path: str | os.PathLike[str]) -> tuple[Path, Path]:
+    """The folder write_tree would replace and its parent, or the UsageError it would raise: asked before
+    the files are made, too, so that a wrong -o fails at once rather than after a whole site is built."""
     from pathlib import Path
 
     if not str(path):
@@ -130,6 +125,21 @@ def write_tree(path: str | os.PathLike[str], files: dict[str, bytes]) -> None:
     if target.is_dir() and any(target.iterdir()) and not (target / SITE_MARK).exists():
         raise UsageError(f"{target}: is a folder probgraph did not write",
                          "give a new or empty folder, or one an earlier `probgraph site` wrote")
+    return target, parent
+
+
+def write_tree(path: str | os.PathLike[str], files: dict[str, bytes]) -> None:
+    """Write a folder of files so that it is either wholly the new one or left as it was.
+
+    The files go into a temporary folder beside the target, which then takes the target's place. An
+    existing target is replaced only if it is empty or a folder this function wrote (it holds
+    SITE_MARK), so a mistyped -o never wipes someone's own folder.
+    """
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    target, parent = tree_target(path)
     try:
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=parent))
     except OSError as exc:
