@@ -124,13 +124,18 @@ def query_output(name: str | None = None, *, file: str | None = None, sparql: st
     from .store import StoreUnreadable, current_entry, open_entry
 
     q = _given_query(name, file, sparql)
+    width = None
+    if fmt == "table" or (fmt is None and human):  # measured here: the child's standard output is /dev/null
+        from .outfile import terminal_columns
+
+        width = terminal_columns()
 
     def work(entry) -> bytes:
         from .output import render
 
         store = open_entry(entry)
         text = queries.bind(q, params or {}, queries.selector(store))
-        return render(queries.run_local(store, text, q.source), fmt, human)
+        return render(queries.run_local(store, text, q.source), fmt, human, width)
 
     def bounded(entry, verify=None) -> bytes | None:
         return run_bounded(lambda: work(entry), timeout, memory_mb, kinds=(StoreUnreadable,), verify=verify)

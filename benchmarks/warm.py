@@ -1,0 +1,83 @@
+"""Warm query against its anchors, before and after a change, in the same rounds (issue 11 item 4).
+
+Usage: python benchmarks/warm.py --before SRC [--homes real,HOME,...] [--runs 20]
+
+SRC is the `src` folder of another checkout (e.g. main's, unpacked with `git archive`); both it and this
+checkout's src are put first on PYTHONPATH of this environment's `probgraph` script, so the two differ only in
+probgraph's code. Each HOME (a PROBGRAPH_HOME, e.g. benchmarks/scale.py's real + 100k) must be compiled
+into $PROBGRAPH_CACHE_DIR already. Per home, interleaved rounds (scale.interleaved) of: the warm
+`probgraph query predecessors -p org=north-east-region` as CSV and as a table (COLUMNS=160) before and
+after, `oxigraph query` of the very text probgraph runs on the same store, `python -c pass` and
+`python -c 'import pyoxigraph'`. Prints a Markdown table with the load beside it. Nothing here is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from scale import ENV, PY, ROOT, ROWS, bound_text, interleaved, load, row  # noqa: E402
+
+QUERY = ["query", "predecessors", "-p", "org=north-east-region"]
+
+
+def store_of(env: dict) -> str:
+    """The store of the current inputs' cache entry (compiled beforehand)."""
+    code = "from probgraph.cache import warm_entry; e = warm_entry(); print(e.folder if e else '')"
+    folder = subprocess.run([PY, "-c", code], env={**ENV, **env}, capture_output=True, check=True,
+                            text=True).stdout.strip()
+    if not folder:
+        raise SystemExit(f"no compiled entry for {env.get('PROBGRAPH_HOME', 'the real graph')}: "
+                         "run `probgraph compile` for it first")
+    return os.path.join(folder, "store")
+
+
+def bench_home(label: str, env: dict, before: str, runs: int) -> None:
+    script = str(Path(PY).parent / "probgraph")
+    sides = {"main": {"PYTHONPATH": before}, "branch": {"PYTHONPATH": str(ROOT / "src")}}
+    names, cmds, envs = [], [], []
+    for fmt in ("csv", "table"):
+        for side, extra in sides.items():
+            names.append(f"{side} {fmt}")
+            cmds.append([script, *QUERY, "--format", fmt])
+            envs.append({**extra, "COLUMNS": "160"})
+    oxigraph = [str(Path(PY).parent / "oxigraph"), "query", "--location", store_of(env), "--query",
+                bound_text(env), "--results-format", "csv"]
+    for name, cmd in (("oxigraph", oxigraph), ("pass", [PY, "-c", "pass"]),
+                      ("import", [PY, "-c", "import pyoxigraph"])):
+        names.append(name)
+        cmds.append(cmd)
+        envs.append({})
+    load(f"before the {label} rounds")
+    got = dict(zip(names, interleaved(cmds, env, runs, envs), strict=True))
+    load(f"after the {label} rounds")
+    oxi = got["oxigraph"]
+    for fmt in ("csv", "table"):
+        before_ms, after_ms = got[f"main {fmt}"] * 1000, got[f"branch {fmt}"] * 1000
+        row(f"{label}: warm `probgraph query predecessors --format {fmt}`, main / branch",
+            f"{before_ms:.0f} ms ({before_ms / oxi / 1000:.2f}x) / {after_ms:.0f} ms ({after_ms / oxi / 1000:.2f}x)")
+    row(f"{label}: anchors in the same rounds: `oxigraph query` of the very text / `python -c pass` / "
+        "`python -c 'import pyoxigraph'`",
+        f"{oxi * 1000:.0f} ms / {got['pass'] * 1000:.0f} ms / {got['import'] * 1000:.0f} ms")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--before", required=True, help="the src folder of the checkout to compare with")
+    ap.add_argument("--homes", default="real", help="comma-separated PROBGRAPH_HOME folders; real = this checkout")
+    ap.add_argument("--runs", type=int, default=20)
+    args = ap.parse_args()
+    for home in args.homes.split(","):
+        env = {} if home == "real" else {"PROBGRAPH_HOME": home}
+        bench_home("real graph" if home == "real" else Path(home).name, env, args.before, args.runs)
+    print("| measurement | figure |\n|---|---|")
+    for what, value in ROWS:
+        print(f"| {what} | {value} |")
+
+
+if __name__ == "__main__":
+    main()
