@@ -8,7 +8,7 @@ imports only pyoxigraph.
 from __future__ import annotations
 
 TYPE_CHECKING = False  # not `from typing import ...`: typing alone costs a warm query milliseconds
-from .bounded import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT  # noqa: E402 - light: os, select, signal
+from .bounded import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT  # noqa: E402 - light: os, time, _signal
 
 if TYPE_CHECKING:  # the heavy modules load only when a function needs them
     from collections.abc import Iterator

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import _signal as signal  # the C half of `signal`, which imports enum: milliseconds of a warm query's 50
 import os
-import select
 import time
 
 from .errors import EXIT_USAGE, ProbgraphError, UsageError, first_line
@@ -88,7 +87,12 @@ _HEADER = 9  # a tag byte and the body's length in 8 bytes
 
 
 def _message(fd: int, deadline: float, what: str, timeout: float) -> bytes | None:
-    """The child's whole tagged message, or None if the pipe closed before all of it came."""
+    """The child's whole tagged message, or None if the pipe closed before all of it came.
+
+    `select` (a shared library to load) is imported here, after the fork, where it costs the answer nothing.
+    """
+    import select
+
     buf = bytearray()
     want = _HEADER
     while len(buf) < want:

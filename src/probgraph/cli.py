@@ -95,7 +95,7 @@ def _params(pairs: list[str]) -> dict[str, str]:
     return out
 
 
-from .bounded import DEFAULT_MEMORY_MB  # noqa: E402 - light: os, select, signal
+from .bounded import DEFAULT_MEMORY_MB  # noqa: E402 - light: os, time, _signal
 
 QUERY_FORMATS = ("table", "csv", "tsv", "json", "xml", "turtle", "ntriples")
 

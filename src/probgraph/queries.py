@@ -284,7 +284,13 @@ MAX_NESTING = 256  # pyoxigraph's parser overflows its stack (SIGSEGV) somewhere
 
 
 def check_nesting(query: StoredQuery) -> None:
-    """Refuse brackets nested deeper than MAX_NESTING before any parser (ours or rdflib's) sees them."""
+    """Refuse brackets nested deeper than MAX_NESTING before any parser (ours or rdflib's) sees them.
+
+    No deeper than the brackets it opens: a text with fewer (every stored query) is not tokenized, which
+    cost a warm query's parent half a millisecond before its fork.
+    """
+    if sum(query.text.count(bracket) for bracket in "({[") <= MAX_NESTING:
+        return
     for kind, _, end, depth in _tokens(query.text):
         if kind == "open" and depth + 1 > MAX_NESTING:
             line = query.text.count("\n", 0, end) + 1
