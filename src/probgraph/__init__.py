@@ -121,7 +121,7 @@ def query_output(name: str | None = None, *, file: str | None = None, sparql: st
     from . import queries
     from .bounded import run_bounded
     from .cache import recorded_entry, warm_entry
-    from .store import StoreUnreadable, current_entry, open_entry
+    from .store import Opening, StoreUnreadable, current_entry
 
     q = _given_query(name, file, sparql)
     width = None
@@ -130,15 +130,18 @@ def query_output(name: str | None = None, *, file: str | None = None, sparql: st
 
         width = terminal_columns()
 
-    def work(entry) -> bytes:
+    def work(opening: Opening) -> bytes:
+        from . import names  # noqa: F401 - loaded, as output.py is, while the store opens
         from .output import render
 
-        store = open_entry(entry)
+        store = opening.store()
         text = queries.bind(q, params or {}, queries.selector(store))
         return render(queries.run_local(store, text, q.source), fmt, human, width)
 
     def bounded(entry, verify=None) -> bytes | None:
-        return run_bounded(lambda: work(entry), timeout, memory_mb, kinds=(StoreUnreadable,), verify=verify)
+        opening = Opening(entry)
+        return run_bounded(lambda: work(opening), timeout, memory_mb, kinds=(StoreUnreadable,), verify=verify,
+                           start=opening.start)
 
     try:
         # The entry the inputs had last time is opened and queried in the child while the parent checks that
