@@ -134,6 +134,7 @@ def query_output(name: str | None = None, *, file: str | None = None, sparql: st
         from . import names  # noqa: F401 - loaded, as output.py is, while the store opens
         from .output import render
 
+        q.binding_points()  # found while the store opens too
         store = opening.store()
         text = queries.bind(q, params or {}, queries.selector(store))
         return render(queries.run_local(store, text, q.source), fmt, human, width)
