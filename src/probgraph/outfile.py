@@ -58,10 +58,11 @@ def terminal_columns(default: int = 160) -> int:
         columns = int(os.environ.get("COLUMNS", "0"))
     except ValueError:
         columns = 0
-    if columns <= 0:
+    stream = sys.__stdout__
+    if columns <= 0 and stream is not None:
         try:
-            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
-        except (AttributeError, ValueError, OSError):
+            columns = os.get_terminal_size(stream.fileno()).columns
+        except (ValueError, OSError):
             columns = 0
     return columns if columns > 0 else default
 

@@ -7,6 +7,8 @@ unless the entry has to be built.
 
 from __future__ import annotations
 
+import _thread
+
 from .cache import DamagedCache, warm_entry
 from .errors import UsageError
 
@@ -66,21 +68,20 @@ class Opening:
     millisecond.
     """
 
-    __slots__ = ("entry", "_done", "_got")
+    __slots__ = ("entry", "_done", "_got", "_started")
 
     def __init__(self, entry: Compiled) -> None:
         self.entry = entry
-        self._done = None
-        self._got: list = []
+        self._done = _thread.allocate_lock()  # held while the store opens
+        self._got: list[ox.Store | BaseException] = []
+        self._started = False
 
     def start(self) -> None:
         """Begin opening (pyoxigraph is imported first, here: an import on the other thread would hold the
         import lock that this one's imports wait for)."""
-        import _thread
-
         import pyoxigraph  # noqa: F401
 
-        self._done = _thread.allocate_lock()
+        self._started = True
         self._done.acquire()
         _thread.start_new_thread(self._open, ())
 
@@ -94,11 +95,10 @@ class Opening:
 
     def store(self) -> ox.Store:
         """The open store (started here if start() was not called), or what opening it raised."""
-        if self._done is None:
+        if not self._started:
             self.start()
-        self._done.acquire()
-        self._done.release()
-        got = self._got[0]
+        with self._done:  # released once the store is open
+            got = self._got[0]
         if isinstance(got, BaseException):
             raise got
         return got
