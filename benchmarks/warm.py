@@ -2,13 +2,14 @@
 
 Usage: python benchmarks/warm.py --before SRC [--homes real,HOME,...] [--runs 20]
 
-SRC is the `src` folder of another checkout (e.g. main's, unpacked with `git archive`); both it and this
-checkout's src are put first on PYTHONPATH of this environment's `probgraph` script, so the two differ only in
-probgraph's code. Each HOME (a PROBGRAPH_HOME, e.g. benchmarks/scale.py's real + 100k) must be compiled
-into $PROBGRAPH_CACHE_DIR already. Per home, interleaved rounds (scale.interleaved) of: the warm
-`probgraph query predecessors -p org=north-east-region` as CSV and as a table (COLUMNS=160) before and
-after, `oxigraph query` of the very text probgraph runs on the same store, `python -c pass` and
-`python -c 'import pyoxigraph'`. Prints a Markdown table with the load beside it. Nothing here is asserted.
+SRC is the `src` folder of another checkout (e.g. main's, unpacked with `git archive`); it and this checkout's
+src are each put first on PYTHONPATH of this environment's `probgraph` script, so the two differ only in
+probgraph's code, and both read the same inputs (PROBGRAPH_HOME is this checkout for `real`). Each HOME (a
+PROBGRAPH_HOME, e.g. benchmarks/scale.py's real + 100k) must be compiled into $PROBGRAPH_CACHE_DIR already.
+Per home, interleaved rounds (scale.interleaved) of: the warm `probgraph query predecessors -p
+org=north-east-region` as CSV and as a table (COLUMNS=160), before and after; `oxigraph query` of the very
+text probgraph runs, on the same store; `python -c pass`; `python -c 'import pyoxigraph'`. Prints a Markdown
+table with the load beside it. Nothing here is asserted.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=20)
     args = ap.parse_args()
     for home in args.homes.split(","):
-        env = {} if home == "real" else {"PROBGRAPH_HOME": home}
+        env = {"PROBGRAPH_HOME": str(ROOT) if home == "real" else home}  # both sides query the same inputs
         bench_home("real graph" if home == "real" else Path(home).name, env, args.before, args.runs)
     print("| measurement | figure |\n|---|---|")
     for what, value in ROWS:
