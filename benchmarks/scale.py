@@ -54,6 +54,12 @@ def interleaved(cmds: list[list[str]], env: dict, runs: int, envs: list[dict] | 
     taken one after the other. A pause before each command lets what the previous one left running (probgraph's
     query child exits after the parent has answered) finish first, so it is not charged to the next command.
     `envs`, if given, adds to `env` for each command."""
+    return [statistics.median(t) for t in interleaved_rounds(cmds, env, runs, envs)]
+
+
+def interleaved_rounds(cmds: list[list[str]], env: dict, runs: int,
+                       envs: list[dict] | None = None) -> list[list[float]]:
+    """interleaved()'s wall times themselves, one list per command in round order (for per-round ratios)."""
     each = [{**env, **extra} for extra in envs] if envs else [env] * len(cmds)
     for cmd, cmd_env in zip(cmds, each, strict=True):
         once(cmd, cmd_env)  # warm-up
@@ -62,7 +68,7 @@ def interleaved(cmds: list[list[str]], env: dict, runs: int, envs: list[dict] | 
         for i, cmd in enumerate(cmds):
             time.sleep(0.2)
             times[i].append(once(cmd, each[i])[0])
-    return [statistics.median(t) for t in times]
+    return times
 
 
 def load(when: str) -> None:
