@@ -49,6 +49,25 @@ def write_output(path: str | os.PathLike[str] | None, data: bytes) -> None:
         out.write(data)
 
 
+def terminal_columns(default: int = 160) -> int:
+    """The width to fit a table to: $COLUMNS, else the terminal standard output is, else `default`.
+
+    shutil.get_terminal_size's rule for the columns, without importing shutil (a warm table's answer would
+    wait tens of milliseconds for it and its imports). Asked in the parent: a query's child writes nowhere.
+    """
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    stream = sys.__stdout__
+    if columns <= 0 and stream is not None:
+        try:
+            columns = os.get_terminal_size(stream.fileno()).columns
+        except (ValueError, OSError):
+            columns = 0
+    return columns if columns > 0 else default
+
+
 def _write_stream(stream: TextIO, data: bytes) -> None:
     stream.buffer.write(data)
     stream.buffer.flush()
