@@ -12,6 +12,9 @@ start-up again on every worker. So:
 - the tests of one entry of tests/entries (its shape test and its rudof-against-pySHACL test) share one worker,
   which validates the entry by rudof once for both (corpus.entry_report).
 
+pytest-xdist 3.8 no longer applies the groups under pytest 9 (pytest-xdist#1386); pytest_collection_finish below
+applies them as xdist means to.
+
 Nothing here changes what a test checks; it only decides where and when it runs. Without xdist (`-n 0`) only
 the order changes.
 """
@@ -90,3 +93,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     longest = sum(1 for item in items if item.nodeid in LONGEST)
     short = [item for item in items if rank(item) == len(LONGEST) + 3][:longest]
     items[longest:] = short + [item for item in items[longest:] if item not in short]
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which sends the workers' test ids to the controller
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """On an xdist worker under `--dist loadgroup`, end each grouped test's id with `@<group>`, which is how the
+    controller groups tests. xdist renames the tests itself, but with pytest 9's structured ids its renaming no
+    longer takes (pytest-xdist#1386): nothing fails, the groups are just dealt out test by test, so the servers,
+    the browser and the wheel were started once per worker again. Where xdist's renaming works this does
+    nothing."""
+    if not getattr(session.config.option, "loadgroup", False):
+        return
+    for item in session.items:
+        names = sorted({str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+                        for mark in item.iter_markers("xdist_group")})
+        suffix = "@" + "_".join(names)
+        if names and not item.nodeid.endswith(suffix):
+            from _pytest.nodeid import NodeId
+
+            item._id = NodeId.parse(item.nodeid + suffix)
