@@ -228,7 +228,7 @@ def canonical_lines(nquads: bytes) -> list[bytes]:
     lines = nquads.splitlines()
     blank = blank_lines(nquads)
     if not blank:
-        return sorted(lines)
+        return sorted(lines), []
     ds = ox.Dataset(ox.parse(b"\n".join(blank), format=ox.RdfFormat.N_QUADS))
     ds.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
     drop = set(blank)
@@ -294,10 +294,10 @@ def announce(message: str, *args: object) -> None:
     logging.getLogger("probgraph").info(message, *args)
 
 
-def _canonical_asserted(store: ox.Store, nt: bytes, blank: list[bytes]) -> list[bytes]:
+def _canonical_asserted(store: ox.Store, nt: bytes, blank: list[bytes]) -> tuple[list[bytes], list[bytes]]:
     """The store's default graph (the asserted triples, `nt` as dumped, `blank` its blank_lines) as sorted
-    N-Triples lines, blank nodes renamed canonically (RDFC-1.0) there and in the store, so that the closure
-    the rules add inherits the labels.
+    N-Triples lines, and those of them with blank nodes, renamed canonically (RDFC-1.0) here and in the store,
+    so that the closure the rules add inherits the labels.
 
     The blank-node lines are canonicalised as they will stand in the entry: in the default graph and in the
     asserted graph. When the closure adds no triple about a blank node (the real graph), the labels are
@@ -305,7 +305,7 @@ def _canonical_asserted(store: ox.Store, nt: bytes, blank: list[bytes]) -> list[
     """
     lines = nt.splitlines()
     if not blank:
-        return sorted(lines)
+        return sorted(lines), []
     suffix = f" {ASSERTED_GRAPH} .".encode()
     renamed = [line for line in canonical_lines(b"\n".join(blank + [line[:-2] + suffix for line in blank]))
                if not line.endswith(suffix)]
@@ -313,7 +313,7 @@ def _canonical_asserted(store: ox.Store, nt: bytes, blank: list[bytes]) -> list[
         store.remove(quad)
     store.extend(ox.parse(b"\n".join(renamed), format=ox.RdfFormat.N_TRIPLES))  # load() would relabel them
     drop = set(blank)
-    return sorted([line for line in lines if line not in drop] + renamed)
+    return sorted([line for line in lines if line not in drop] + renamed), renamed
 
 
 def _meanwhile(work, name: str):  # -> Callable[[], T]
@@ -377,23 +377,90 @@ def _load_meanwhile(opened, blocks: Iterable[bytes], graph: ox.NamedNode | ox.De
     return _meanwhile(run, "probgraph-write-store")
 
 
-def _finish_meanwhile(opened, lines: list[bytes], earlier: list, tail: bytes):  # -> Callable[[], ox.Store]
-    """In a thread: the derived lines into the on-disk store's default graph a block at a time, then their last
-    block in one document with every line the loads held back (theirs and `earlier` ones', waited for) and
-    `tail`: a bulk load gives a document's blank nodes new labels, so every line with one is in that document."""
+class _Spool:
+    """The semi-naive rounds' added triples: `keep` appends each round's to a temporary file in the entry folder,
+    and a thread bulk-loads them from there into the on-disk store's default graph meanwhile, each time a
+    whole block is in the file (so a small graph's go in the last load, as one). Nothing is held in Python
+    beside the rules' store; `read` gives them all back once that store is gone."""
+
+    def __init__(self, opened, folder: Path) -> None:
+        self._file = tempfile.TemporaryFile(dir=folder)
+        self._written, self._ended = 0, False
+        self._grown = threading.Condition()  # (the queue module's import costs a cold compile 8 ms)
+        self._wait = _meanwhile(lambda: self._load(opened()), "probgraph-write-store")
+
+    def keep(self, data: bytes) -> None:
+        self._file.write(data)
+        self._file.flush()
+        with self._grown:
+            self._written += len(data)
+            self._grown.notify()
+
+    def _load(self, store: ox.Store) -> tuple[ox.Store, list[bytes]]:
+        from .slices import BLOCK, load_slices
+
+        held: list[bytes] = []
+        start = 0
+        while True:
+            with self._grown:
+                self._grown.wait_for(lambda at=start: self._ended or self._written - at >= BLOCK)
+                end, ended = self._written, self._ended
+            while end - start >= BLOCK:
+                data = os.pread(self._file.fileno(), BLOCK, start)
+                cut = data.rfind(b"\n")
+                if cut == -1:  # a line longer than a block: it waits for the last load
+                    break
+                held += load_slices(store, [data[:cut]], ox.DefaultGraph())
+                start += cut + 1
+            if ended:
+                return store, held + os.pread(self._file.fileno(), end - start, start).splitlines()
+            if end - start >= BLOCK:  # that long line: wait for the end
+                with self._grown:
+                    self._grown.wait_for(lambda: self._ended)
+
+    def end(self) -> None:
+        """No more rounds: the thread loads what is left of the last whole block and stops."""
+        with self._grown:
+            self._ended = True
+            self._grown.notify()
+
+    def done(self) -> tuple[ox.Store, list[bytes]]:
+        """Wait for the thread: the store, and the lines it did not load (with "_:", and the last part-block)."""
+        self.end()
+        return self._wait()
+
+    def read(self) -> bytes:
+        self._file.seek(0)
+        return self._file.read()
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def _finish_meanwhile(opened, lines: list[bytes], spooled, drop: set[bytes], held: list[bytes],
+                      tail: bytes):  # -> Callable[[], ox.Store]
+    """In a thread: `lines` into the on-disk store's default graph a block at a time; once the rounds' loads
+    are done (`spooled()`), the triples in `drop` out of it (the clean-up removed them from the closure after
+    their round was loaded); then the last block in one document with `held` (the asserted lines with "_:",
+    as N-Quads), every line the other loads held back, less `drop`, and `tail`. A bulk load gives a
+    document's blank nodes new labels, so every line with one must be in that one document."""
     from .slices import line_blocks, load_slices
 
     def run() -> ox.Store:
         store = opened()
         blocks = line_blocks(lines)
         last = next(blocks, b"")
-        held: list[bytes] = []
+        rest: list[bytes] = []
         for block in blocks:
-            held += load_slices(store, [last], ox.DefaultGraph())
+            rest += load_slices(store, [last], ox.DefaultGraph())
             last = block
-        for done in earlier:
-            held += done()[1]
-        store.bulk_load(b"\n".join([last, *held, tail]), format=ox.RdfFormat.N_QUADS, lenient=True)
+        rest += spooled()[1]
+        if drop:
+            loaded = drop.difference(rest)  # the others were held back: left out of the last load below
+            rest = [line for line in rest if line not in drop]
+            for quad in ox.parse(b"\n".join(loaded), format=ox.RdfFormat.N_TRIPLES):
+                store.remove(quad)
+        store.bulk_load(b"\n".join([last, *rest, *held, tail]), format=ox.RdfFormat.N_QUADS, lenient=True)
         return store
     return _meanwhile(run, "probgraph-write-store")
 
@@ -428,8 +495,9 @@ def build(target: Path, files: list[Path], key: str, reasoner: str = "native", c
 
     The asserted graph is made canonical first and written to asserted.nt, and from there into the on-disk
     store a slice at a time while the rules run, so that no copy of it is held beside the rules' store (the
-    largest thing in memory: at real + 1M most of the peak). The rounds' added triples wait in a temporary
-    file until that store is gone, then are sorted and written while closure.nt is.
+    largest thing in memory: at real + 1M most of the peak). The rounds' added triples go to a temporary file
+    and from there into the store meanwhile (_Spool); once the rules' store is gone they are read back, sorted
+    and merged with the asserted lines into closure.nt.
     """
     from .rules import vocabulary_terms, where_used
     from .slices import file_blocks
@@ -440,10 +508,11 @@ def build(target: Path, files: list[Path], key: str, reasoner: str = "native", c
 
     opened = _open_meanwhile(target / "store")
     writes: list = []
+    spool = None
     try:
         store = load_inputs(files, contents)
         nt = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
-        asserted = _canonical_asserted(store, nt, blank_lines(nt))
+        asserted, blank = _canonical_asserted(store, nt, blank_lines(nt))
         terms = vocabulary_terms(nt) if reasoner == "native" else None
         del nt
         meta: dict[str, object] = {"format": CACHE_FORMAT, "version": __version__, "key": key,
@@ -451,37 +520,45 @@ def build(target: Path, files: list[Path], key: str, reasoner: str = "native", c
         _record(meta, target, "asserted", asserted)
         large = len(asserted) > _TRIM_ABOVE
         del asserted  # read back once the rules' store is gone
+        # the lines they hold back are `blank`, in each graph: the last load has them from here, not waiting
         writes += [_load_meanwhile(opened, file_blocks(target / "asserted.nt"), graph)
                    for graph in (ox.DefaultGraph(), ASSERTED_GRAPH)]
-        with tempfile.TemporaryFile(dir=target) as spool:
-            closed, gone = closure_store(store, reasoner, lambda term: where_used(read_inputs(files), term),
-                                         terms, spool.write)
-            del store
-            if gone is None:  # only the store knows what was added: compare its closure with the asserted lines
-                closure = sorted(closed.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
-                                 .splitlines())
-            del closed
-            if large:
-                _give_back_memory()
-            if gone is None:
-                everything = set((target / "asserted.nt").read_bytes().splitlines())
-                new = [line for line in closure if line not in everything]
-                del everything
-            else:  # each added triple once, none of them asserted: the closure is two sorted lists merged
-                spool.seek(0)
-                new = sorted(line for line in spool.read().splitlines() if line not in gone)
-                closure = (target / "asserted.nt").read_bytes().splitlines() + new
-                closure.sort()
+        suffix = f" {ASSERTED_GRAPH} .".encode()
+        blank += [line[:-2] + suffix for line in blank]
+        spool = _Spool(opened, target)
+        writes.append(spool.done)
+        closed, gone = closure_store(store, reasoner, lambda term: where_used(read_inputs(files), term),
+                                     terms, spool.keep)
+        spool.end()
+        del store
+        if gone is None:  # only the store knows what was added: compare its closure with the asserted lines
+            closure = sorted(closed.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()).splitlines())
+        del closed
+        if large:
+            _give_back_memory()
+        if gone is None:
+            everything = set((target / "asserted.nt").read_bytes().splitlines())
+            new = [line for line in closure if line not in everything]
+            del everything
+        else:  # each added triple once, none of them asserted: the closure is two sorted lists merged
+            new = sorted(line for line in spool.read().splitlines() if line not in gone)
+            closure = (target / "asserted.nt").read_bytes().splitlines() + new
+            closure.sort()
+            new = []  # the spool's thread has them (or holds them for the last load)
         mark = ox.Quad(CACHE_GRAPH, KEY_PREDICATE, ox.Literal(key), CACHE_GRAPH)
-        writes.append(_finish_meanwhile(opened, new, writes[:], ox.serialize([mark], format=ox.RdfFormat.N_QUADS)))
+        writes.append(_finish_meanwhile(opened, new, spool.done, gone or set(), blank,
+                                        ox.serialize([mark], format=ox.RdfFormat.N_QUADS)))
         _record(meta, target, "closure", closure)
-        del closure
-        disk = writes[-1]()
+        del closure, new
+        disk = [done() for done in writes][-1]
     except BaseException:
         for done in writes or [opened]:  # let the writing finish, so nothing writes into the folder once the
             with contextlib.suppress(BaseException):  # caller removes it
                 done()
         raise
+    finally:
+        if spool is not None:
+            spool.close()
     disk.flush()
     del disk
     (target / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")

@@ -18,8 +18,10 @@ import pyoxigraph as ox
 BLOCK = 8 << 20
 
 
-def file_blocks(path: Path, size: int = BLOCK) -> Iterator[bytes]:
-    """The file's text in blocks of about `size` bytes, each ending at the end of a line (without its newline)."""
+def file_blocks(path: Path, size: int | None = None) -> Iterator[bytes]:
+    """The file's text in blocks of about `size` bytes (BLOCK), each ending at the end of a line (without its
+    newline)."""
+    size = size or BLOCK
     rest = b""
     with path.open("rb") as fh:
         while True:
@@ -38,8 +40,9 @@ def file_blocks(path: Path, size: int = BLOCK) -> Iterator[bytes]:
         yield rest
 
 
-def line_blocks(lines: list[bytes], size: int = BLOCK) -> Iterator[bytes]:
-    """The lines joined into blocks of about `size` bytes (by their mean length)."""
+def line_blocks(lines: list[bytes], size: int | None = None) -> Iterator[bytes]:
+    """The lines joined into blocks of about `size` bytes (BLOCK; by their mean length)."""
+    size = size or BLOCK
     if not lines:
         return
     total = sum(map(len, lines)) + len(lines)
