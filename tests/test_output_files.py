@@ -211,3 +211,29 @@ def test_library_function_writes_the_same_way(tmp_path):
     assert reader.got == b"through the pipe\n" and stat.S_ISFIFO(os.lstat(fifo).st_mode)
     probgraph.write_output(str(tmp_path / "f.txt"), b"a file\n")
     assert (tmp_path / "f.txt").read_bytes() == b"a file\n"
+
+
+def test_a_site_write_removes_the_folders_a_killed_write_left_but_spares_one_in_use(tmp_path):
+    """`probgraph site -o DIR` killed mid-write leaves .DIR.*.part (or .old) folders; the next write removes
+    the ones nobody holds, and keeps one whose writer still holds its lock."""
+    import fcntl
+    import time
+
+    from probgraph.outfile import write_tree
+
+    target = tmp_path / "site"
+    stale_part, stale_old, held = (tmp_path / name for name in (".site.abcdefgh.part", ".site.ijklmnop.old",
+                                                                 ".site.qrstuvwx.part"))
+    for folder in (stale_part, stale_old, held):
+        (folder / "sub").mkdir(parents=True)
+        (folder / "sub" / "page.html").write_bytes(b"partial")
+        old = time.time() - 60
+        os.utime(folder, (old, old))
+    fd = os.open(held, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        write_tree(target, {"index.html": b"<p>new</p>"})
+    finally:
+        os.close(fd)
+    assert (target / "index.html").read_bytes() == b"<p>new</p>"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.qrstuvwx.part", "site"]

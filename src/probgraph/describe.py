@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from .compile import ASSERTED_GRAPH
-from .names import resolve
+from .names import resolve_node
 from .namespaces import PG, RDF_TYPE, compact
 from .output import cell
 from .queries import selector
@@ -15,7 +15,7 @@ _DERIVED = "http://www.w3.org/ns/prov#wasDerivedFrom"
 
 def render_entity(store: ox.Store, entity: str) -> str:
     """A readable page: label, asserted statements, derived ones, who points at it, sources."""
-    term = resolve("entity", entity, selector(store), param="ENTITY")
+    term = resolve_node("entity", entity, selector(store), param="ENTITY")
     asserted = {(q.predicate, q.object) for q in store.quads_for_pattern(term, None, None, ASSERTED_GRAPH)}
     everything = {(q.predicate, q.object) for q in store.quads_for_pattern(term, None, None, ox.DefaultGraph())}
     inferred = everything - asserted
@@ -24,7 +24,8 @@ def render_entity(store: ox.Store, entity: str) -> str:
         if isinstance(t, ox.NamedNode):
             for q in store.quads_for_pattern(t, ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
                                              None, ASSERTED_GRAPH):
-                return f"{compact(t.value)} ({q.object.value})"
+                if isinstance(q.object, ox.Literal):
+                    return f"{compact(t.value)} ({q.object.value})"
         return cell(t)
 
     def block(pairs) -> list[str]:
@@ -33,26 +34,27 @@ def render_entity(store: ox.Store, entity: str) -> str:
 
     out = [compact(term.value), "", "Stated:"]
     out += block(asserted) or ["  (nothing)"]
-    derived = [(p, o) for p, o in inferred if not (p.value == RDF_TYPE and o.value.startswith(
-        ("http://www.w3.org/ns/prov#", "http://www.w3.org/2002/07/owl#", "http://xmlns.com/foaf/")))]
+    plumbing = ("http://www.w3.org/ns/prov#", "http://www.w3.org/2002/07/owl#", "http://xmlns.com/foaf/")
+    derived = [(p, o) for p, o in inferred
+               if not (p.value == RDF_TYPE and isinstance(o, ox.NamedNode) and o.value.startswith(plumbing))]
     if derived:
         out += ["", "Derived by reasoning:"] + block(derived)
-    incoming = sorted({(q.subject.value, q.predicate.value) for q in
-                       store.quads_for_pattern(None, None, term, ASSERTED_GRAPH)})
+    incoming = sorted({(q.subject, q.predicate) for q in store.quads_for_pattern(None, None, term, ASSERTED_GRAPH)
+                       if not isinstance(q.subject, ox.Triple)}, key=lambda sp: (sp[0].value, sp[1].value))
     if incoming:
         out += ["", "Referred to by:"]
-        out += [f"  {label(ox.NamedNode(s))} {compact(p)}" for s, p in incoming[:50]]
+        out += [f"  {label(s)} {compact(p.value)}" for s, p in incoming[:50]]
         if len(incoming) > 50:
             out.append(f"  … and {len(incoming) - 50} more")
-    sources = sorted(o for p, o in asserted if p.value == _DERIVED)
+    sources = sorted((o for p, o in asserted if p.value == _DERIVED and isinstance(o, ox.NamedNode)),
+                     key=lambda o: o.value)
     out += ["", "Sources:"]
     if not sources:
         out.append("  (none)")
     for s in sources:
-        urls = [q.object.value for q in store.quads_for_pattern(
-            s, ox.NamedNode(PG + "url"), None, ASSERTED_GRAPH)]
-        seeds = [q.object.value for q in store.quads_for_pattern(
-            s, ox.NamedNode(PG + "seedFile"), None, ASSERTED_GRAPH)]
+        urls, seeds = ([q.object.value for q in store.quads_for_pattern(s, ox.NamedNode(PG + name), None,
+                                                                       ASSERTED_GRAPH)
+                        if not isinstance(q.object, ox.Triple)] for name in ("url", "seedFile"))
         out.append(f"  {label(s)}")
         out += [f"    {u}" for u in urls] + [f"    seed file {f}" for f in seeds]
     return "\n".join(out) + "\n"

@@ -48,7 +48,7 @@ def schema_problems(triples: list[ox.Triple], exists) -> list[tuple[ox.Triple, s
         elif p == _SAME_AS:
             both = [n for n in (s, o) if isinstance(n, ox.NamedNode) and n.value.startswith(PGID) and exists(n.value)]
             what = "two existing nodes" if len(both) == 2 else "nodes"
-            out.append((t, f"owl:sameAs equates {what} ({compact(s.value)} and {cell_name(o)})",
+            out.append((t, f"owl:sameAs equates {what} ({cell_name(s)} and {cell_name(o)})",
                         "reuse the existing IRI instead of declaring two the same"))
         elif p.startswith(_SCHEMA) and p not in _ALLOWED_SCHEMA_PREDICATES:
             out.append((t, f"{compact(p)} defines schema, which an entry may not do",
@@ -65,5 +65,5 @@ def focusable(iri: str) -> bool:
     return iri.lower().startswith(("http:", "https:", "urn:", "file:"))
 
 
-def cell_name(term) -> str:
+def cell_name(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
     return compact(term.value) if isinstance(term, ox.NamedNode) else str(term)

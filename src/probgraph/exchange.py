@@ -127,11 +127,12 @@ def _shut(sock: socket.socket) -> None:
         pass
 
 
-class _Watched:
+class _Watched(http.client.HTTPConnection):
     """A connection whose socket the exchange's watch can shut, and that lets a store answer an upload early.
 
     A store asking for a login (Virtuoso's digest) answers 401 and closes before the body is sent; the
     broken pipe is then not the end: the answer is read, and the auth handler sends the upload again.
+    _HTTPSConnection puts it before HTTPSConnection, which the connection's methods then come from.
     """
 
     def __init__(self, *args, watch: _Watch, **kwargs) -> None:
@@ -149,7 +150,7 @@ class _Watched:
             pass  # the store stopped reading (a reset, if it closed with the body unread); its answer tells
 
 
-class _HTTPConnection(_Watched, http.client.HTTPConnection):
+class _HTTPConnection(_Watched):
     pass
 
 

@@ -122,24 +122,26 @@ def _atomic(target: str, shown: str, st: os.stat_result | None) -> Iterator[Bina
         raise
 
 
-def clean_stale_parts(parent: bytes, prefix: bytes) -> int:
-    """Remove the temporary files a killed write of the same name left in `parent`; return how many.
+def clean_stale_parts(parent: bytes, prefix: bytes, suffixes: tuple[bytes, ...] = (_SUFFIX,)) -> int:
+    """Remove the temporary files or folders a killed write of the same name left in `parent`; return how many.
 
-    A writer holds a lock on its temporary file until it has been renamed, so a file nobody holds is
-    left over from a process that could not clean up (SIGKILL, a power cut). A file less than two
-    seconds old is spared: its writer may not have taken the lock yet.
+    A writer holds a lock on its temporary file (or folder) until it has been renamed, so one nobody holds is
+    left over from a process that could not clean up (SIGKILL, a power cut). One less than two seconds old is
+    spared: its writer may not have taken the lock yet.
     """
     import fcntl
+    import shutil
     import time
 
     try:
         names = os.listdir(parent)
     except OSError:
         return 0
-    size = len(prefix) + 8 + len(_SUFFIX)  # tempfile's names have 8 random characters
     removed = 0
     for name in names:
-        if len(name) != size or not (name.startswith(prefix) and name.endswith(_SUFFIX)):
+        # tempfile's names have 8 random characters between the prefix and the suffix
+        if not any(len(name) == len(prefix) + 8 + len(end) and name.startswith(prefix) and name.endswith(end)
+                   for end in suffixes):
             continue
         path = os.path.join(parent, name)
         try:
@@ -148,8 +150,12 @@ def clean_stale_parts(parent: bytes, prefix: bytes) -> int:
             continue
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            if time.time() - os.fstat(fd).st_mtime > 2:
-                os.unlink(path)
+            st = os.fstat(fd)
+            if time.time() - st.st_mtime > 2:
+                if stat.S_ISDIR(st.st_mode):
+                    shutil.rmtree(path)
+                else:
+                    os.unlink(path)
                 removed += 1
         except OSError:
             continue  # held by a writer, or already gone

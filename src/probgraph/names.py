@@ -92,6 +92,11 @@ def resolve(kind: str, value: str, select: Select, param: str = "value") -> ox.N
             raise UsageError(f"parameter {param}: {value!r} is not a scope",
                              "write territory (the default) or organisation")
         return ox.Literal(v)
+    return resolve_node(kind, value, select, param)
+
+
+def resolve_node(kind: str, value: str, select: Select, param: str = "value") -> ox.NamedNode:
+    """Resolve an entity's name (slug, compact name, IRI or label) to its IRI, or raise UsageError with suggestions."""
     if kind not in ENTITY_KINDS:
         raise UsageError(f"parameter {param}: unknown kind {shown(kind)} in the query header")
     _, prefix = ENTITY_KINDS[kind]

@@ -113,11 +113,14 @@ def write_tree(path: str | os.PathLike[str], files: dict[str, bytes]) -> None:
 
     The files go into a temporary folder beside the target, which then takes the target's place. An
     existing target is replaced only if it is empty or a folder this function wrote (it holds
-    SITE_MARK), so a mistyped -o never wipes someone's own folder.
+    SITE_MARK), so a mistyped -o never wipes someone's own folder. The temporary folders are locked while in
+    use, so the folders a killed write left behind are removed by the next write of the same target.
     """
     import shutil
     import tempfile
     from pathlib import Path
+
+    from .filewrite import clean_stale_parts
 
     if not str(path):
         raise UsageError("-o needs a folder name")
@@ -130,10 +133,13 @@ def write_tree(path: str | os.PathLike[str], files: dict[str, bytes]) -> None:
     if target.is_dir() and any(target.iterdir()) and not (target / SITE_MARK).exists():
         raise UsageError(f"{target}: is a folder probgraph did not write",
                          "give a new or empty folder, or one an earlier `probgraph site` wrote")
+    prefix = f".{target.name}."
+    clean_stale_parts(os.fsencode(parent), os.fsencode(prefix), (b".part", b".old"))
     try:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=parent))
+        tmp = Path(tempfile.mkdtemp(prefix=prefix, suffix=".part", dir=parent))
     except OSError as exc:
         raise UsageError(f"{target}: cannot write ({exc.strerror})", "choose a folder you can write to") from None
+    held = [_locked(tmp)]  # the locks go with the open descriptors, which follow the folders through renames
     old = None
     try:
         for name, data in sorted({**files, SITE_MARK: b"written by probgraph site\n"}.items()):
@@ -144,7 +150,8 @@ def write_tree(path: str | os.PathLike[str], files: dict[str, bytes]) -> None:
         os.umask(umask)
         os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes the folder private; give it the usual mode
         if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=parent))
+            old = Path(tempfile.mkdtemp(prefix=prefix, suffix=".old", dir=parent))
+            held.append(_locked(old))
             os.replace(target, old / "site")
         os.replace(tmp, target)
     except BaseException as exc:
@@ -157,3 +164,14 @@ def write_tree(path: str | os.PathLike[str], files: dict[str, bytes]) -> None:
     finally:
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
+        for fd in held:
+            os.close(fd)
+
+
+def _locked(folder: os.PathLike[str]) -> int:
+    """An open descriptor of the folder holding an exclusive lock on it (clean_stale_parts spares it)."""
+    import fcntl
+
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd

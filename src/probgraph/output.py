@@ -41,10 +41,16 @@ def cell(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> str:
     return term.value
 
 
-def rows_of(solutions: object) -> tuple[list[str], list[tuple]]:
-    """Variable names and rows of terms (None where unbound) of a SELECT's solutions."""
-    if not isinstance(solutions, ox.QuerySolutions):
+def solutions_of(result: object) -> ox.QuerySolutions:
+    """A query's result as a SELECT's solutions (a query that is not a SELECT is refused)."""
+    if not isinstance(result, ox.QuerySolutions):
         raise UsageError("the query is not a SELECT, so it has no rows", "write SELECT ... WHERE { ... }")
+    return result
+
+
+def rows_of(result: object) -> tuple[list[str], list[tuple]]:
+    """Variable names and rows of terms (None where unbound) of a SELECT's solutions."""
+    solutions = solutions_of(result)
     names = [v.value for v in solutions.variables]
     return names, [tuple(sol[v] for v in solutions.variables) for sol in solutions]
 

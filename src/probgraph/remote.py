@@ -30,7 +30,8 @@ _CAP_HEADER = "X-SPARQL-MaxRows"
 
 def query_form(text: str) -> str:
     """SELECT, ASK, CONSTRUCT or DESCRIBE: what the store will answer (SELECT if unsure)."""
-    m = _FORM.match(text, _PROLOGUE.match(text).end())
+    prologue = _PROLOGUE.match(text)  # it matches every text, if only its empty start
+    m = _FORM.match(text, prologue.end() if prologue else 0)
     return m.group(1).upper() if m else "SELECT"
 
 

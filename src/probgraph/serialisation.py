@@ -30,5 +30,5 @@ def export_bytes(fmt: str = "turtle", inferred: bool = False, use_cache: bool = 
         return data
     triples = [q.triple for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)]
     prefixes = PREFIXES if fmt == "turtle" else None
-    return ox.serialize(triples, format=EXPORT_FORMATS[fmt], prefixes=prefixes)
+    return ox.serialize(triples, format=EXPORT_FORMATS[fmt], prefixes=prefixes) or b""
 

@@ -76,13 +76,15 @@ class _Site:
         self.bodies = bodies(store)
         self.last_year = latest_year(store)
         self.pages: dict[str, str] = {}  # IRI -> kind, for entities with a page
+        self.paths: dict[str, str] = {}  # IRI -> the page's path
         for iri in self.q["entities"]:
             path = page_path(iri)
             if path:
                 self.pages[iri] = path.split("/", 1)[0]
+                self.paths[iri] = path
 
     def ref(self, iri: str, root: str = "../") -> Ref:
-        path = page_path(iri) if iri in self.pages else None
+        path = self.paths.get(iri)
         return Ref(self.labels.get(iri, compact(iri)), root + path if path else None, compact(iri))
 
     def rows(self, query: str, iri: str) -> list[dict[str, str]]:
@@ -91,7 +93,7 @@ class _Site:
     def triples(self, iri: str) -> list[ox.Triple]:
         """The page's own triples: the entity's, and those of the parts drawn on its page."""
         node = ox.NamedNode(iri)
-        subjects = {node}
+        subjects: set[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {node}
         for local in _PART_OF_PAGE:
             subjects |= {q.subject for q in self.store.quads_for_pattern(None, ox.NamedNode(PG + local), node,
                                                                           ASSERTED_GRAPH)}
@@ -119,8 +121,8 @@ class _Site:
         return out
 
     def context(self, iri: str, kind: str, triples: list[ox.Triple]) -> dict[str, object]:
-        jsonld = ox.serialize(triples, format=ox.RdfFormat.JSON_LD).decode("utf-8").replace("</", "<\\/")
-        local = page_path(iri).split("/", 1)[1][: -len(".html")]
+        jsonld = (ox.serialize(triples, format=ox.RdfFormat.JSON_LD) or b"").decode("utf-8").replace("</", "<\\/")
+        local = self.paths[iri].split("/", 1)[1][: -len(".html")]
         return {"iri": iri, "kind": kind, "name": compact(iri), "label": self.labels.get(iri, compact(iri)),
                 "root": "../", "turtle": f"{local}.ttl", "jsonld": Markup(jsonld), "ref": self.ref,
                 "rows": lambda query: self.rows(query, iri), "version": __version__,
@@ -174,10 +176,10 @@ class _Site:
             groups[kind].append(self.ref(iri, ""))
         sections = [(KIND_TITLE[k], k, sorted(groups[k], key=lambda r: (r.label.casefold(), r.name)))
                     for k in KIND_TITLE if groups[k]]
-        entries = sorted(([r.label, KIND_TITLE[k].rstrip("s").lower() if k != "person" else "person", r.href,
-                           [a["alt"] for a in self.rows("alt_labels", iri)]]
+        entries = sorted(((r.label, KIND_TITLE[k].rstrip("s").lower() if k != "person" else "person", r.href,
+                           [a["alt"] for a in self.rows("alt_labels", iri)])
                           for iri, k in self.pages.items() for r in [self.ref(iri, "")]),
-                         key=lambda e: (e[0].casefold(), e[2]))
+                         key=lambda e: (e[0].casefold(), e[2] or ""))
         data = json.dumps(entries, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
         script = f"window.PROBGRAPH_INDEX = {data};\n".replace("</", "<\\/").encode("utf-8")
         html = render("index.html", sections=sections, root="", version=__version__, count=len(self.pages))
@@ -192,7 +194,7 @@ def build_site(store: ox.Store) -> dict[str, bytes]:
         triples = site.triples(iri)
         ctx = site.context(iri, kind, triples)
         getattr(site, kind)(iri, ctx)
-        path = page_path(iri)
+        path = site.paths[iri]
         files[path] = render(f"{kind}.html", **ctx).encode("utf-8")
         turtle = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES) or b""
         files[path[: -len(".html")] + ".ttl"] = turtle

@@ -11,6 +11,8 @@ from collections import defaultdict
 
 import pyoxigraph as ox
 
+from .output import solutions_of
+
 _PREFIXES = """PREFIX pg: <https://w3id.org/probgraph/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
@@ -144,7 +146,7 @@ def read_all(store: ox.Store) -> dict[str, Rows]:
     out: dict[str, Rows] = {}
     for name, (key, text) in QUERIES.items():
         grouped: Rows = defaultdict(list)
-        solutions = store.query(_PREFIXES + text)
+        solutions = solutions_of(store.query(_PREFIXES + text))
         names = [v.value for v in solutions.variables]
         for sol in solutions:
             row = {n: _value(sol[n]) for n in names}

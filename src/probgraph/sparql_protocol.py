@@ -69,11 +69,11 @@ def choose(accept: str | None, graph: bool) -> str:
                         f"offered: {', '.join(offered[:4])}")
 
 
-def serialise(result: ox.QuerySolutions | ox.QueryBoolean | object, accept: str | None) -> tuple[str, bytes]:
+def serialise(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples, accept: str | None) -> tuple[str, bytes]:
     """(media type, body) for a query result, in the format the Accept header asks for."""
     if isinstance(result, (ox.QuerySolutions, ox.QueryBoolean)):
         media = choose(accept, graph=False)
-        return media, result.serialize(format=SOLUTION_TYPES[media])
+        return media, result.serialize(format=SOLUTION_TYPES[media]) or b""
     media = choose(accept, graph=True)
     fmt = GRAPH_TYPES[media]
     triples = canonical_triples(list(result))  # blank nodes made by the query get stable labels

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from .errors import UsageError
-from .names import SCOPES, resolve
+from .names import SCOPES, resolve_node
 from .namespaces import compact
+from .output import solutions_of
 from .queries import selector
 
 _EVENTS = """
@@ -67,7 +68,7 @@ class Body:
 def links(store: ox.Store) -> list[Link]:
     """Every succession link of the graph, in a fixed order."""
     out = []
-    for sol in store.query(_EVENTS):
+    for sol in solutions_of(store.query(_EVENTS)):
         out.append(Link(sol["orig"].value, sol["res"].value, sol["kind"].value if sol["kind"] else "change",
                         sol["date"].value if sol["date"] else None, sol["certain"].value != "true"))
     return out
@@ -76,7 +77,7 @@ def links(store: ox.Store) -> list[Link]:
 def bodies(store: ox.Store) -> dict[str, Body]:
     """Every organisation with its label and dates, by IRI."""
     out = {}
-    for sol in store.query(_LABELS):
+    for sol in solutions_of(store.query(_LABELS)):
         iri = sol["o"].value
         if iri not in out:
             out[iri] = Body(iri, sol["label"].value, sol["start"].value if sol["start"] else None,
@@ -95,7 +96,7 @@ SELECT (MAX(SUBSTR(STR(?d), 1, 4)) AS ?year) WHERE {
 
 def latest_year(store: ox.Store) -> int:
     """The latest year any dated fact of the graph mentions: the picture's "today", fixed by the graph."""
-    for sol in store.query(_LATEST):
+    for sol in solutions_of(store.query(_LATEST)):
         if sol["year"] is not None and sol["year"].value.isdigit():
             return int(sol["year"].value)
     return 2001
@@ -125,9 +126,10 @@ def _territorial_links(store: ox.Store, org: ox.NamedNode) -> list[Link]:
     """Links on the organisation's territorial lines, each naming the areas that passed along it."""
     from .queries import bind, get
 
-    areas, how = defaultdict(set), {}
+    areas: defaultdict[tuple[str, str], set[str]] = defaultdict(set)
+    how: dict[tuple[str, str], tuple[str, str, bool]] = {}
     for name in ("predecessors", "successors"):
-        for sol in store.query(bind(get(name), {"org": org.value}, selector(store))):
+        for sol in solutions_of(store.query(bind(get(name), {"org": org.value}, selector(store)))):
             key = (sol["predecessor"].value, sol["successor"].value)
             areas[key].add(sol["area"].value)
             inferred = sol["inferred"].value in ("true", "1") or how.get(key, (0, 0, False))[2]
@@ -157,7 +159,7 @@ def render_lineage(store: ox.Store, org: str, fmt: str = "text", scope: str = "t
     """Predecessors (whole line back) and successors (whole line forward) of one organisation."""
     if scope not in SCOPES:
         raise UsageError(f"unknown lineage scope {scope!r}", "use territory or organisation")
-    term = resolve("org", org, selector(store), param="ORG")
+    term = resolve_node("org", org, selector(store), param="ORG")
     chosen = (_territorial_links(store, term) if scope == "territory"
               else links(store) if fmt != "svg" else lineage_of(store, term.value))
     if fmt == "svg":
