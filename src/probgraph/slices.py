@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-# bytes of N-Triples per bulk load: about 55,000 lines of the generated graph, some 90 MB of loader buffers
-BLOCK = 8 << 20
+# bytes of N-Triples per bulk load: about 220,000 lines of the generated graph, some 270 MB of loader buffers
+BLOCK = 32 << 20
 
 
 def file_blocks(path: Path, size: int | None = None) -> Iterator[bytes]:
