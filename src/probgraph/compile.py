@@ -228,7 +228,7 @@ def canonical_lines(nquads: bytes) -> list[bytes]:
     lines = nquads.splitlines()
     blank = blank_lines(nquads)
     if not blank:
-        return sorted(lines), []
+        return sorted(lines)
     ds = ox.Dataset(ox.parse(b"\n".join(blank), format=ox.RdfFormat.N_QUADS))
     ds.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
     drop = set(blank)
