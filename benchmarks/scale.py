@@ -48,19 +48,27 @@ def median(cmd: list[str], env: dict, runs: int) -> float:
     return statistics.median(once(cmd, env)[0] for _ in range(runs))
 
 
-def interleaved(cmds: list[list[str]], env: dict, runs: int) -> list[float]:
+def interleaved(cmds: list[list[str]], env: dict, runs: int, envs: list[dict] | None = None) -> list[float]:
     """Medians of wall time of commands run in turn, round after round: a load that comes and goes (other jobs
     on this machine's two cores) then weighs on each command alike, so their ratio is fairer than two medians
     taken one after the other. A pause before each command lets what the previous one left running (probgraph's
-    query child exits after the parent has answered) finish first, so it is not charged to the next command."""
-    for cmd in cmds:
-        once(cmd, env)  # warm-up
+    query child exits after the parent has answered) finish first, so it is not charged to the next command.
+    `envs`, if given, adds to `env` for each command."""
+    return [statistics.median(t) for t in interleaved_rounds(cmds, env, runs, envs)]
+
+
+def interleaved_rounds(cmds: list[list[str]], env: dict, runs: int,
+                       envs: list[dict] | None = None) -> list[list[float]]:
+    """interleaved()'s wall times themselves, one list per command in round order (for per-round ratios)."""
+    each = [{**env, **extra} for extra in envs] if envs else [env] * len(cmds)
+    for cmd, cmd_env in zip(cmds, each, strict=True):
+        once(cmd, cmd_env)  # warm-up
     times: list[list[float]] = [[] for _ in cmds]
     for _ in range(runs):
         for i, cmd in enumerate(cmds):
             time.sleep(0.2)
-            times[i].append(once(cmd, env)[0])
-    return [statistics.median(t) for t in times]
+            times[i].append(once(cmd, each[i])[0])
+    return times
 
 
 def load(when: str) -> None:

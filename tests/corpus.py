@@ -14,6 +14,7 @@ CONTRIBUTING.md walk through (examples/README.md lists them). Every entry starts
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,3 +49,22 @@ def entry_files(kind: str) -> list[Path]:
 def example_files(kind: str) -> list[Path]:
     """examples/<kind>/*.ttl (kind: invalid or valid), sorted: each a link into tests/entries."""
     return sorted((EXAMPLES / kind).glob("*.ttl"))
+
+
+def entry_report(path: Path, engine: str = "rudof"):
+    """`validate_entries([str(path)], engine=engine)` for one entry, computed once per process.
+
+    test_shapes checks rudof's report on each entry against the entry's header, and test_fast_shacl checks
+    the same report against pySHACL's; suite_speed.py sends the tests of one entry to one xdist worker, so
+    rudof validates each entry once per run instead of twice. Each caller gets its own list of results."""
+    from probgraph.validation import Report
+
+    report = _entry_report(str(path), engine)
+    return Report(list(report.results), report.report_turtle)
+
+
+@cache
+def _entry_report(path: str, engine: str):
+    from probgraph.validation import validate_entries
+
+    return validate_entries([path], engine=engine)

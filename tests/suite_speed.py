@@ -8,13 +8,20 @@ start-up again on every worker. So:
   other work and ending the run late (longest-processing-time-first), each followed by one short test;
 - tests that need Virtuoso and Oxigraph, the browser or the built site, or the wheel, share one worker each (an
   xdist group), so each server, the browser, the site and the wheel start or build once per run rather than
-  once per worker.
+  once per worker;
+- the tests of one entry of tests/entries (its shape test and its rudof-against-pySHACL test) share one worker,
+  which validates the entry by rudof once for both (corpus.entry_report).
+
+pytest-xdist 3.8 no longer applies the groups under pytest 9 (pytest-xdist#1386); pytest_collection_finish below
+applies them as xdist means to.
 
 Nothing here changes what a test checks; it only decides where and when it runs. Without xdist (`-n 0`) only
 the order changes.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
@@ -42,6 +49,19 @@ GROUPS = {
 }
 
 
+ENTRIES = Path(__file__).resolve().parent / "entries"
+
+
+def entry_group(item: pytest.Item) -> str | None:
+    """`entry:<file>` for a test parametrized with a file of tests/entries: test_shapes and test_fast_shacl
+    use one report of each entry (corpus.entry_report, once per process), so the two go to one worker."""
+    callspec = getattr(item, "callspec", None)
+    for value in callspec.params.values() if callspec else ():
+        if isinstance(value, Path) and value.parent.parent == ENTRIES:
+            return f"entry:{value.parent.name}/{value.name}"
+    return None
+
+
 def group_of(item: pytest.Item) -> str | None:
     used = set(getattr(item, "fixturenames", ()))
     return next((name for name, fixtures in GROUPS.items() if used & fixtures), None)
@@ -64,7 +84,7 @@ def rank(item: pytest.Item) -> int:
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the xdist_group marks
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        group = group_of(item)
+        group = group_of(item) or entry_group(item)
         if group:
             item.add_marker(pytest.mark.xdist_group(group))
     items.sort(key=rank)  # stable: within a rank, collection order
@@ -73,3 +93,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     longest = sum(1 for item in items if item.nodeid in LONGEST)
     short = [item for item in items if rank(item) == len(LONGEST) + 3][:longest]
     items[longest:] = short + [item for item in items[longest:] if item not in short]
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which sends the workers' test ids to the controller
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """On an xdist worker under `--dist loadgroup`, end each grouped test's id with `@<group>`, which is how the
+    controller groups tests. xdist renames the tests itself, but with pytest 9's structured ids its renaming no
+    longer takes (pytest-xdist#1386): nothing fails, the groups are just dealt out test by test, so the servers,
+    the browser and the wheel were started once per worker again. Where xdist's renaming works this does
+    nothing."""
+    if not getattr(session.config.option, "loadgroup", False):
+        return
+    for item in session.items:
+        names = sorted({str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+                        for mark in item.iter_markers("xdist_group")})
+        suffix = "@" + "_".join(names)
+        if names and not item.nodeid.endswith(suffix):
+            from _pytest.nodeid import NodeId
+
+            item._id = NodeId.parse(item.nodeid + suffix)

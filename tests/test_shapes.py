@@ -17,9 +17,9 @@ from rdflib.namespace import RDF
 
 from probgraph.hints import as_turtle
 from probgraph.namespaces import compact
-from probgraph.validation import render_report, validate_entries
+from probgraph.validation import render_report
 
-from corpus import ENTRIES, entry_files, header
+from corpus import ENTRIES, entry_files, entry_report, header
 
 ROOT = Path(__file__).resolve().parent.parent
 SHAPES_FILE = ROOT / "shapes" / "probgraph-shapes.ttl"
@@ -69,7 +69,7 @@ def test_bad_entry_breaks_its_shape(path: Path):
     assert h["shape"] == shape_of(path), f"{path.name}: file name and '# shape:' disagree"
     assert h["severity"] in ("Violation", "Warning"), f"{path.name}: severity must be Violation or Warning"
 
-    report = validate_entries([str(path)])
+    report = entry_report(path)
     matching = [r for r in report.results
                 if r.shape == h["shape"] and r.focus == h["focus"] and r.severity == h["severity"]
                 and h["expect"] in r.message]
@@ -104,7 +104,7 @@ def test_the_hint_check_can_fail():
 def test_good_entry_passes(path: Path):
     h = header(path)
     assert h.get("shape") == shape_of(path), f"{path.name}: file name and '# shape:' disagree"
-    report = validate_entries([str(path)])
+    report = entry_report(path)
     assert report.results == [], f"{path.name} should pass with no results; got:\n{describe(report)}"
     assert report.exit_code(strict=True) == 0
 

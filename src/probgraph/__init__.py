@@ -8,7 +8,7 @@ imports only pyoxigraph.
 from __future__ import annotations
 
 TYPE_CHECKING = False  # not `from typing import ...`: typing alone costs a warm query milliseconds
-from .bounded import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT  # noqa: E402 - light: os, select, signal
+from .bounded import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT  # noqa: E402 - light: os, time, _signal
 
 if TYPE_CHECKING:  # the heavy modules load only when a function needs them
     from collections.abc import Iterator
@@ -121,19 +121,28 @@ def query_output(name: str | None = None, *, file: str | None = None, sparql: st
     from . import queries
     from .bounded import run_bounded
     from .cache import recorded_entry, warm_entry
-    from .store import StoreUnreadable, current_entry, open_entry
+    from .store import Opening, StoreUnreadable, current_entry
 
     q = _given_query(name, file, sparql)
+    width = None
+    if fmt == "table" or (fmt is None and human):  # measured here: the child's standard output is /dev/null
+        from .outfile import terminal_columns
 
-    def work(entry) -> bytes:
+        width = terminal_columns()
+
+    def work(opening: Opening) -> bytes:
+        from . import names  # noqa: F401 - loaded, as output.py is, while the store opens
         from .output import render
 
-        store = open_entry(entry)
+        q.binding_points()  # found while the store opens too
+        store = opening.store()
         text = queries.bind(q, params or {}, queries.selector(store))
-        return render(queries.run_local(store, text, q.source), fmt, human)
+        return render(queries.run_local(store, text, q.source), fmt, human, width)
 
     def bounded(entry, verify=None) -> bytes | None:
-        return run_bounded(lambda: work(entry), timeout, memory_mb, kinds=(StoreUnreadable,), verify=verify)
+        opening = Opening(entry)
+        return run_bounded(lambda: work(opening), timeout, memory_mb, kinds=(StoreUnreadable,), verify=verify,
+                           start=opening.start)
 
     try:
         # The entry the inputs had last time is opened and queried in the child while the parent checks that
@@ -194,10 +203,11 @@ def lineage(org: str, fmt: str = "text", use_cache: bool = True, scope: str = "t
 
 def build_site(out_dir: str, use_cache: bool = True) -> int:
     """Write the static site of the whole record into out_dir (atomically); return the number of pages."""
-    from .outfile import write_tree
+    from .outfile import tree_target, write_tree
     from .site import build_site as files_of
     from .store import open_store
 
+    tree_target(out_dir)  # a wrong -o fails before the pages are made
     files = files_of(open_store(use_cache=use_cache))
     write_tree(out_dir, files)
     return sum(name.endswith(".html") for name in files)

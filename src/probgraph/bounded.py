@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import _signal as signal  # the C half of `signal`, which imports enum: milliseconds of a warm query's 50
 import os
-import select
 import time
 
 from .errors import EXIT_USAGE, ProbgraphError, UsageError, first_line
@@ -34,19 +33,20 @@ class LimitError(UsageError):
 def run_bounded(work: Callable[[], bytes], timeout: float = DEFAULT_TIMEOUT,
                 memory_mb: int | None = DEFAULT_MEMORY_MB, what: str = "the query",
                 kinds: tuple[type[ProbgraphError], ...] = (),
-                verify: Callable[[], bool] | None = None) -> bytes | None:
+                verify: Callable[[], bool] | None = None, start: Callable[[], None] | None = None) -> bytes | None:
     """The bytes `work()` returns, computed in a child; its ProbgraphError is raised here as it was there.
 
     An error of one of `kinds` comes back as that class (so the caller can act on it). `verify`, if given,
     runs in the parent while the child works: when it returns False the child is killed and the answer is
-    None (the work was started on a guess that turned out wrong).
+    None (the work was started on a guess that turned out wrong). `start`, if given, runs in the child just
+    before its limits are set, to begin what can go on beside that (a store opening on a thread of its own).
     """
     _reap_exited()
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns
         os.close(read_end)
-        _child(work, write_end, memory_mb)
+        _child(work, write_end, memory_mb, start)
     os.close(write_end)
     deadline = time.monotonic() + timeout
     try:
@@ -88,7 +88,12 @@ _HEADER = 9  # a tag byte and the body's length in 8 bytes
 
 
 def _message(fd: int, deadline: float, what: str, timeout: float) -> bytes | None:
-    """The child's whole tagged message, or None if the pipe closed before all of it came."""
+    """The child's whole tagged message, or None if the pipe closed before all of it came.
+
+    `select` (a shared library to load) is imported here, after the fork, where it costs the answer nothing.
+    """
+    import select
+
     buf = bytearray()
     want = _HEADER
     while len(buf) < want:
@@ -107,7 +112,7 @@ def _message(fd: int, deadline: float, what: str, timeout: float) -> bytes | Non
     return bytes(buf[:1] + buf[_HEADER:])
 
 
-def _child(work: Callable[[], bytes], out: int, memory_mb: int | None) -> None:
+def _child(work: Callable[[], bytes], out: int, memory_mb: int | None, start: Callable[[], None] | None) -> None:
     """Do the work under the limits and write one tagged message: b'O' + answer, b'E' + error or b'M'.
 
     `json` is imported only for an error: importing it costs every warm query milliseconds.
@@ -118,11 +123,13 @@ def _child(work: Callable[[], bytes], out: int, memory_mb: int | None) -> None:
         null = os.open(os.devnull, os.O_WRONLY)
         os.dup2(null, 2)  # the allocator's abort message must not reach the user's terminal
         os.dup2(null, 1)  # nor may the child hold the parent's output open while it exits
-        if memory_mb:
-            import resource
-
-            resource.setrlimit(resource.RLIMIT_AS, (memory_mb * _MB, memory_mb * _MB))
         try:
+            if start is not None:
+                start()
+            if memory_mb:
+                import resource
+
+                resource.setrlimit(resource.RLIMIT_AS, (memory_mb * _MB, memory_mb * _MB))
             tag, body = b"O", work()
         except ProbgraphError as exc:
             import json

@@ -95,7 +95,7 @@ def _params(pairs: list[str]) -> dict[str, str]:
     return out
 
 
-from .bounded import DEFAULT_MEMORY_MB  # noqa: E402 - light: os, select, signal
+from .bounded import DEFAULT_MEMORY_MB  # noqa: E402 - light: os, time, _signal
 
 QUERY_FORMATS = ("table", "csv", "tsv", "json", "xml", "turtle", "ntriples")
 
@@ -359,4 +359,29 @@ def _dispatch(args) -> int:  # an argparse.Namespace or _Args
 
 def run() -> None:
     """The `probgraph` command (bin/probgraph) and `python -m probgraph`."""
-    sys.exit(main())
+    code = main()
+    if fast_query_args(sys.argv[1:]) is not None:
+        _quick_exit(code)
+    sys.exit(code)
+
+
+def _quick_exit(code: int) -> None:
+    """End a query parsed by the fast path without the interpreter's teardown, when it has nothing to do.
+
+    The teardown (freeing every module and object) made a warm query's process end 3-6 ms after its answer
+    was out (docs/design-decisions.md, "Warm path, fourth pass"). It is skipped only once the standard streams
+    are flushed and with no atexit callback and no other thread: otherwise this returns and sys.exit runs it.
+    """
+    import atexit
+    import os
+
+    try:
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
+    except (OSError, ValueError):  # a closed or broken stream: the usual exit reports it as before
+        return
+    callbacks = getattr(atexit, "_ncallbacks", None)
+    threading = sys.modules.get("threading")
+    if callbacks is not None and callbacks() == 0 and (threading is None or threading.active_count() == 1):
+        os._exit(code)

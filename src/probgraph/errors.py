@@ -33,7 +33,9 @@ MAX_SHOWN = 200
 
 def printable(text: str) -> str:
     """Text safe to print on a terminal: unprintable characters as \\xNN or \\uNNNN escapes."""
-    import re  # only when a message is printed: `re` costs a warm query milliseconds
+    if text.isprintable():  # every character _UNPRINTABLE names is one isprintable() refuses: nothing to escape
+        return text
+    import re  # only for text that needs it: `re` costs a warm query (a table's every cell) milliseconds
 
     def escape(m) -> str:
         o = ord(m.group())

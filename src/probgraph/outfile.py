@@ -21,6 +21,7 @@ from .errors import UsageError
 
 TYPE_CHECKING = False  # typing and tempfile cost a warm query milliseconds; tempfile is imported where used
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import TextIO
 
 
@@ -46,6 +47,25 @@ def write_output(path: str | os.PathLike[str] | None, data: bytes) -> None:
 
     with open_path(name) as out:
         out.write(data)
+
+
+def terminal_columns(default: int = 160) -> int:
+    """The width to fit a table to: $COLUMNS, else the terminal standard output is, else `default`.
+
+    shutil.get_terminal_size's rule for the columns, without importing shutil (a warm table's answer would
+    wait tens of milliseconds for it and its imports). Asked in the parent: a query's child writes nowhere.
+    """
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    stream = sys.__stdout__
+    if columns <= 0 and stream is not None:
+        try:
+            columns = os.get_terminal_size(stream.fileno()).columns
+        except (ValueError, OSError):
+            columns = 0
+    return columns if columns > 0 else default
 
 
 def _write_stream(stream: TextIO, data: bytes) -> None:
@@ -108,6 +128,25 @@ def where_hint(exc: OSError) -> str | None:
 SITE_MARK = ".probgraph-site"
 
 
+def tree_target(path: str | os.PathLike[str]) -> tuple[Path, Path]:
+    """The folder write_tree would replace and its parent, or the UsageError it would raise: asked before
+    the files are made, too, so that a wrong -o fails at once rather than after a whole site is built."""
+    from pathlib import Path
+
+    if not str(path):
+        raise UsageError("-o needs a folder name")
+    target = Path(path)
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise UsageError(f"{target}: {parent} does not exist", "write into an existing folder")
+    if target.exists() and not target.is_dir():
+        raise UsageError(f"{target}: is a file, not a folder", "give a folder name for -o")
+    if target.is_dir() and any(target.iterdir()) and not (target / SITE_MARK).exists():
+        raise UsageError(f"{target}: is a folder probgraph did not write",
+                         "give a new or empty folder, or one an earlier `probgraph site` wrote")
+    return target, parent
+
+
 def write_tree(path: str | os.PathLike[str], files: dict[str, bytes]) -> None:
     """Write a folder of files so that it is either wholly the new one or left as it was.
 
@@ -122,17 +161,7 @@ def write_tree(path: str | os.PathLike[str], files: dict[str, bytes]) -> None:
 
     from .filewrite import clean_stale_parts
 
-    if not str(path):
-        raise UsageError("-o needs a folder name")
-    target = Path(path)
-    parent = target.parent if str(target.parent) else Path(".")
-    if not parent.is_dir():
-        raise UsageError(f"{target}: {parent} does not exist", "write into an existing folder")
-    if target.exists() and not target.is_dir():
-        raise UsageError(f"{target}: is a file, not a folder", "give a folder name for -o")
-    if target.is_dir() and any(target.iterdir()) and not (target / SITE_MARK).exists():
-        raise UsageError(f"{target}: is a folder probgraph did not write",
-                         "give a new or empty folder, or one an earlier `probgraph site` wrote")
+    target, parent = tree_target(path)
     prefix = f".{target.name}."
     clean_stale_parts(os.fsencode(parent), os.fsencode(prefix), (b".part", b".old"))
     try:

@@ -60,9 +60,9 @@ def table(names: list[str], rows: list[tuple], width: int | None = None) -> str:
     texts = [[printable(cell(t)) for t in row] for row in rows]  # a label's escape sequences stay text
     widths = [max([len(n)] + [len(r[i]) for r in texts]) for i, n in enumerate(names)]
     if not width:
-        import shutil
+        from .outfile import terminal_columns
 
-        width = shutil.get_terminal_size((160, 24)).columns
+        width = terminal_columns()
     while sum(widths) + 2 * (len(widths) - 1) > width and max(widths, default=0) > 12:
         i = widths.index(max(widths))
         widths[i] -= 1
@@ -115,10 +115,11 @@ def stable_triples(triples: list[ox.Triple]) -> list[ox.Triple]:
 
 
 def write_result(result: ox.QuerySolutions | ox.QueryBoolean | Iterable[ox.Triple], fmt: str | None,
-                 out: BinaryIO, human: bool = False) -> None:
+                 out: BinaryIO, human: bool = False, width: int | None = None) -> None:
     """Write a SELECT/ASK/CONSTRUCT result in the format asked for.
 
-    With no format: a table for a person at a terminal, CSV for a program, Turtle for a graph.
+    With no format: a table for a person at a terminal, CSV for a program, Turtle for a graph. A table fits
+    `width` columns (default: the terminal's, see table()).
     """
     if fmt is None:
         solutions = isinstance(result, (ox.QuerySolutions, ox.QueryBoolean))
@@ -126,7 +127,7 @@ def write_result(result: ox.QuerySolutions | ox.QueryBoolean | Iterable[ox.Tripl
     if isinstance(result, ox.QuerySolutions):
         if fmt == "table":
             names, rows = rows_of(result)
-            out.write(table(names, rows).encode("utf-8"))
+            out.write(table(names, rows, width).encode("utf-8"))
             return
         if fmt not in SELECT_FORMATS:
             raise UsageError(f"--format {fmt} does not apply to SELECT results",
@@ -154,13 +155,13 @@ def write_result(result: ox.QuerySolutions | ox.QueryBoolean | Iterable[ox.Tripl
 
 
 def render(result: ox.QuerySolutions | ox.QueryBoolean | Iterable[ox.Triple], fmt: str | None,
-           human: bool = False) -> bytes:
+           human: bool = False, width: int | None = None) -> bytes:
     """The whole result as bytes, so that a failure while it is computed leaves no short output."""
     import io
 
     buffer = io.BytesIO()
     try:
-        write_result(result, fmt, buffer, human=human)
+        write_result(result, fmt, buffer, human=human, width=width)
     except (OSError, RuntimeError, ValueError, SyntaxError) as exc:
         raise UsageError(f"the query failed while running: {first_line(exc)[:300]}") from None
     return buffer.getvalue()

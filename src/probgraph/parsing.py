@@ -138,6 +138,16 @@ def _slash_hint(data: bytes, line: int | None, column: int | None) -> str:
     return ""
 
 
+def plain_graph() -> rdflib.Graph:
+    """An empty rdflib graph in rdflib's store without contexts (SimpleMemory), for owlrl: it looks triples up
+    millions of times, and the default store's bookkeeping of contexts took a fifth of its time on the real
+    graph (the closure is the same). pySHACL refuses such a store (it wants one that is context aware)."""
+    from rdflib import Graph
+    from rdflib.plugins.stores.memory import SimpleMemory
+
+    return Graph(store=SimpleMemory())
+
+
 def to_rdflib(triples: Iterable[ox.Triple], graph: rdflib.Graph | None = None) -> rdflib.Graph:
     """Copy pyoxigraph triples into an rdflib Graph (for owlrl and pySHACL)."""
     import logging
@@ -151,7 +161,15 @@ def to_rdflib(triples: Iterable[ox.Triple], graph: rdflib.Graph | None = None) -
     warnings.filterwarnings("ignore", "Serializing weird numerical", UserWarning)
     g = graph if graph is not None else Graph()
 
+    made: dict = {}  # each term converted once: a graph names the same few terms many times
+
     def conv(term):
+        found = made.get(term)
+        if found is None:
+            found = made[term] = _rdflib_term(term)
+        return found
+
+    def _rdflib_term(term):
         if isinstance(term, ox.NamedNode):
             return URIRef(term.value)
         if isinstance(term, ox.BlankNode):

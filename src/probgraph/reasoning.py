@@ -1,8 +1,9 @@
 """The reference reasoner: owlrl's OWL 2 RL closure of ontology + data, cleaned of what nobody wants.
 
 `probgraph compile --reasoner owlrl` takes this path; the native rules (rules.py) are the default and a
-test holds them equal to it. The custom rule files run after owlrl's closure, and owlrl again after them,
-until neither adds anything: the same fixpoint the native reasoner reaches with all rules at once.
+test holds them equal to it. The custom rule files run after owlrl's closure, and owlrl again on its closure
+and what they added, until neither adds anything: the same fixpoint the native reasoner reaches with all
+rules at once.
 """
 
 from __future__ import annotations
@@ -22,18 +23,25 @@ def close_owlrl(asserted: list[ox.Triple], rule_files: list[rules.RuleFile]) -> 
     """owlrl's cleaned closure, then the custom rules, to a common fixpoint; then the consistency checks.
 
     Returns an in-memory store holding the closure in its default graph, as rules.close leaves one.
+    owlrl keeps one graph through the rounds: a round after the first goes on from owlrl's own closure plus
+    what the custom rules added, so it only has to find what follows from those (it ends after one pass when
+    nothing does), instead of closing the asserted triples again from the start. Each round's cleaning is
+    made on a copy. This is the same fixpoint: the closure of the asserted triples and the custom rules'.
     """
-    from .parsing import to_rdflib
+    from .parsing import plain_graph, to_rdflib
 
     custom = [r for r in rule_files if r.kind == "custom"]
-    triples = asserted
+    given = to_rdflib(asserted, plain_graph())
+    graph = to_rdflib(asserted, plain_graph())
     for _ in range(rules.MAX_ROUNDS):
-        closed = close(to_rdflib(triples)).serialize(format="nt", encoding="utf-8")
+        close(graph)
         store = ox.Store()
         # parsed, not loaded: load() would give the blank nodes new labels, and compile has made the asserted
         # graph's labels canonical for the closure to keep
-        store.extend(ox.parse(closed, format=ox.RdfFormat.N_TRIPLES))
+        store.extend(ox.parse(clean(_copy(graph), given).serialize(format="nt", encoding="utf-8"),
+                              format=ox.RdfFormat.N_TRIPLES))
         size = len(store)
+        cleaned = {q.triple for q in store} if custom else set()
         if custom:
             rules.fixpoint(store, custom)
         if len(store) == size:
@@ -46,25 +54,29 @@ def close_owlrl(asserted: list[ox.Triple], rule_files: list[rules.RuleFile]) -> 
             rules.drop_w3c_statements(store, {t for t in asserted if isinstance(t.subject, ox.NamedNode)
                                               and t.subject.value.startswith(rules.W3C_VOCABULARIES)})
             return store
-        triples = [q.triple for q in store]
+        to_rdflib((q.triple for q in store if q.triple not in cleaned), graph)
     raise rules.no_fixpoint()
+
+
+def _copy(graph: Graph) -> Graph:
+    from .parsing import plain_graph
+
+    copy = plain_graph()
+    for triple in graph:
+        copy.add(triple)
+    return copy
 
 
 def _blank_nodes(triples) -> set[ox.BlankNode]:  # Iterable[ox.Triple]
     return {term for t in triples for term in (t.subject, t.object) if isinstance(term, ox.BlankNode)}
 
 
-def close(asserted: Graph) -> Graph:
-    """Return a new graph: `asserted` plus its cleaned OWL 2 RL closure (the input is not changed)."""
+def close(graph: Graph) -> None:
+    """Add owlrl's OWL 2 RL closure to `graph` (without axiomatic triples), in place."""
     import owlrl
-    from rdflib import Graph
 
-    closure = Graph()
-    for triple in asserted:
-        closure.add(triple)
     owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False,
-                           datatype_axioms=False).expand(closure)
-    return clean(closure, asserted)
+                           datatype_axioms=False).expand(graph)
 
 
 def clean(closure: Graph, asserted: Graph) -> Graph:

@@ -161,9 +161,7 @@ def serve(host: str = "127.0.0.1", port: int = 7878, timeout: float = 30.0, work
     from .site import build_site
     from .store import open_store
 
-    store = open_store(use_cache=use_cache)
-    pages = build_site(store)
-    pages["assets/query.js"] = resources_asset("query.js")
+    # bound first, so that a port in use fails at once rather than after the site's pages are made
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
@@ -172,6 +170,13 @@ def serve(host: str = "127.0.0.1", port: int = 7878, timeout: float = 30.0, work
         sock.close()
         raise UsageError(f"cannot listen on {host}:{port} ({exc.strerror or exc})",
                          "choose another --port, or stop what is using it") from None
+    try:
+        store = open_store(use_cache=use_cache)
+        pages = build_site(store)
+    except BaseException:
+        sock.close()
+        raise
+    pages["assets/query.js"] = resources_asset("query.js")
     sock.listen(128)
     bound_host, bound_port = sock.getsockname()[:2]
     pool = WorkerPool(str(compiled(use_cache=use_cache).store_path), size=workers)

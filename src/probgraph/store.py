@@ -7,12 +7,16 @@ unless the entry has to be built.
 
 from __future__ import annotations
 
+import _thread
+
 from .cache import DamagedCache, warm_entry
 from .errors import UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import pyoxigraph as ox
+
+    from .cache import Compiled
 
 
 def open_store(use_cache: bool = True) -> ox.Store:
@@ -53,3 +57,48 @@ def open_entry(entry) -> ox.Store:
         return entry.open_store()
     except (DamagedCache, OSError, RuntimeError, ValueError) as exc:
         raise StoreUnreadable(f"the cached store does not open ({exc})", "run: probgraph compile --force") from None
+
+
+class Opening:
+    """One entry's store, opened on a thread of its own while the thread that asked goes on.
+
+    Opening a store holds no GIL for its 13-15 ms (RocksDB's own threads open the files), so a query's child
+    loads its remaining modules and sets its limits meanwhile (docs/design-decisions.md, "Warm path, fourth
+    pass"). `_thread`, built into the interpreter, costs nothing to import, where `threading` costs a
+    millisecond.
+    """
+
+    __slots__ = ("entry", "_done", "_got", "_started")
+
+    def __init__(self, entry: Compiled) -> None:
+        self.entry = entry
+        self._done = _thread.allocate_lock()  # held while the store opens
+        self._got: list[ox.Store | BaseException] = []
+        self._started = False
+
+    def start(self) -> None:
+        """Begin opening (pyoxigraph is imported first, here: an import on the other thread would hold the
+        import lock that this one's imports wait for)."""
+        import pyoxigraph  # noqa: F401
+
+        self._started = True
+        self._done.acquire()
+        _thread.start_new_thread(self._open, ())
+
+    def _open(self) -> None:
+        try:
+            self._got.append(open_entry(self.entry))
+        except BaseException as exc:  # noqa: BLE001 - handed to the thread that waits, raised there
+            self._got.append(exc)
+        finally:
+            self._done.release()
+
+    def store(self) -> ox.Store:
+        """The open store (started here if start() was not called), or what opening it raised."""
+        if not self._started:
+            self.start()
+        with self._done:  # released once the store is open
+            got = self._got[0]
+        if isinstance(got, BaseException):
+            raise got
+        return got

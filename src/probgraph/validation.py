@@ -72,13 +72,27 @@ class Report:
 
 
 def shapes_graph() -> rdflib.Graph:
-    """All shapes files as one rdflib graph."""
-    from .parsing import read_turtle, to_rdflib
+    """All shapes files as one new rdflib graph. The files' terms are converted once while the files stay as
+    they are (making rdflib's terms was a third of the reference's time on an entry); each call gets a graph
+    of its own, as pySHACL adds two triples of its own to the shapes graph it is given."""
+    from rdflib import Graph
 
-    g = None
-    for f in resources.turtle_files("shapes"):
-        g = to_rdflib(read_turtle(f), g)
+    files = resources.turtle_files("shapes")
+    stamps = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
+    if _shapes[0] != stamps:
+        from .parsing import read_turtle, to_rdflib
+
+        g = None
+        for f in files:
+            g = to_rdflib(read_turtle(f), g)
+        _shapes[:] = [stamps, list(g)]
+    g = Graph()
+    for triple in _shapes[1]:
+        g.add(triple)
     return g
+
+
+_shapes: list = [None, None]  # the shapes files' paths, times and sizes; their triples in rdflib
 
 
 def _term_text(node) -> str:
