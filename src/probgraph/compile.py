@@ -475,7 +475,7 @@ def _give_back_memory() -> None:
 
     Rust frees the store into the main thread's malloc arena, which neither Python's own allocator (its small
     objects live in separate mappings) nor the loading threads' arenas reuse: without this, the process stays
-    at its peak while the lines are sorted and written (1.4 GB against about 0.5 GB at real + 1M).
+    at its peak while the lines are sorted and written (1.4 GB against 0.6-0.8 GB at real + 1M).
     """
     import ctypes
 
