@@ -27,7 +27,6 @@ from .cache import (
     CACHE_FORMAT,
     CACHE_GRAPH,
     KEY_PREDICATE,
-    NT_FILES,
     REASONERS,
     Compiled,
     DamagedCache,
@@ -37,6 +36,7 @@ from .cache import (
     key_header,
 )
 from .errors import UsageError, first_line
+from .slices import blank_lines
 
 __all__ = ["ASSERTED_GRAPH", "Compiled", "DamagedCache", "build", "cache_key", "cache_root", "cached_bytes",
            "canonical_lines", "canonical_triples", "clear_cache", "compiled", "key_inputs"]
@@ -218,30 +218,6 @@ def triple_key(t: ox.Triple) -> tuple[str, str, str]:
     return str(t.subject), str(t.predicate), str(t.object)
 
 
-def blank_lines(data: bytes) -> list[bytes]:
-    """The lines of N-Triples or N-Quads text that hold "_:" (a blank node, or those characters in a literal).
-
-    One scan of the whole text for the few such lines: testing `b"_:" in line` on every line costs
-    about 1 µs a line."""
-    out, i = [], data.find(b"_:")
-    while i != -1:
-        start, end = data.rfind(b"\n", 0, i) + 1, data.find(b"\n", i)
-        end = len(data) if end == -1 else end
-        out.append(data[start:end])
-        i = data.find(b"_:", end)
-    return out
-
-
-def _without_lines(data: bytes, lines: list[bytes]) -> bytes:
-    """The text without these lines of it (found in order, as blank_lines gives them), in one copy."""
-    parts, at = [], 0
-    for line in lines:
-        i = data.index(line, at)
-        parts.append(data[at:i])
-        at = i + len(line) + 1
-    return b"".join(parts) + data[at:]
-
-
 def canonical_lines(nquads: bytes) -> list[bytes]:
     """N-Quads lines sorted, blank nodes renamed canonically (RDFC-1.0): byte-stable output.
 
@@ -277,18 +253,19 @@ def load_inputs(files: list[Path], contents: dict[str, bytes] | None = None) -> 
     return store
 
 
-def closure_store(store: ox.Store, reasoner: str, where,
-                  asserted_nt: bytes | None = None) -> tuple[ox.Store, bytes | None]:
+def closure_store(store: ox.Store, reasoner: str, where, asserted_terms: set[ox.NamedNode] | None = None,
+                  keep=None) -> tuple[ox.Store, set[bytes] | None]:  # keep: Callable[[bytes], object] | None
     """A store whose default graph is the cleaned closure of `store`'s default graph (the asserted triples) by
-    the named reasoner, custom rules included, and the N-Triples of the triples it adds when the reasoner
-    kept them apart (the native one's semi-naive rounds; else None). The native reasoner closes `store`
-    itself. `where(term)` names the file that uses a term the native rules do not handle; `asserted_nt` is
-    the default graph as N-Triples, if the caller has it."""
+    the named reasoner, custom rules included. When the reasoner keeps what it adds apart (the native one's
+    semi-naive rounds), each round's added triples go to `keep` as N-Triples and the lines to leave out of
+    them again are returned; else None (only the store says). The native reasoner closes `store` itself.
+    `where(term)` names the file that uses a term the native rules do not handle; `asserted_terms` are
+    rules.vocabulary_terms of the asserted N-Triples, if the caller has them."""
     from . import rules
 
     rule_files = rules.load_rules()
     if reasoner == "native":
-        return store, rules.close(store, rule_files, where, asserted_nt)
+        return store, rules.close(store, rule_files, where, asserted_terms, keep)
     from .reasoning import close_owlrl
 
     return close_owlrl([q.triple for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph())],
@@ -384,19 +361,132 @@ def _write_lines(path: Path, lines: list[bytes], chunk: int = 1 << 16) -> tuple[
     return size, digest.hexdigest()
 
 
-def _load_meanwhile(opened, data: bytes, fmt: ox.RdfFormat, graph: object):  # -> Callable[[], ox.Store]
-    """In a thread, once `opened()` gives the on-disk store, bulk-load the data into it; the function returned
-    waits for it and gives the store (or raises the thread's error).
+def _load_meanwhile(opened, path: Path, graphs: list[ox.NamedNode | ox.DefaultGraph]):
+    """In a thread, once `opened()` gives the on-disk store, bulk-load the N-Triples file into each of `graphs` in
+    turn, a block at a time (slices.load_slices); the function returned waits for it and gives the store (or
+    raises the thread's error). The lines with "_:" are left for the last load.
 
     pyoxigraph releases the GIL while it loads, so RocksDB's writing overlaps with the work in Python, and
-    loads into one store may run at once (each writes its own SST files). `lenient` skips re-validating IRIs:
-    the text is what pyoxigraph itself serialised.
+    loads into one store may run at once (each writes its own SST files).
     """
+    from .slices import file_blocks, load_slices
+
+    def run() -> tuple[ox.Store, list[bytes]]:
+        store = opened()
+        return store, [line for graph in graphs for line in load_slices(store, file_blocks(path), graph)]
+    return _meanwhile(run, "probgraph-write-store")
+
+
+class _Spool:
+    """The semi-naive rounds' added triples: `keep` appends each round's to a temporary file in the entry folder,
+    and a thread bulk-loads them from there into the on-disk store's default graph meanwhile, each time a
+    whole block is in the file (so a small graph's go in the last load, as one). Nothing is held in Python
+    beside the rules' store; `read` gives them all back once that store is gone."""
+
+    def __init__(self, opened, folder: Path) -> None:
+        self._file = tempfile.TemporaryFile(dir=folder)
+        self._written, self._ended = 0, False
+        self._grown = threading.Condition()  # (the queue module's import costs a cold compile 8 ms)
+        self._wait = _meanwhile(lambda: self._load(opened()), "probgraph-write-store")
+
+    def keep(self, data: bytes) -> None:
+        self._file.write(data)
+        self._file.flush()
+        with self._grown:
+            self._written += len(data)
+            self._grown.notify()
+
+    def _load(self, store: ox.Store) -> tuple[ox.Store, list[bytes]]:
+        from .slices import BLOCK, load_slices
+
+        block = BLOCK
+        held: list[bytes] = []
+        start = 0
+        while True:
+            with self._grown:
+                self._grown.wait_for(lambda at=start: self._ended or self._written - at >= block)
+                end, ended = self._written, self._ended
+            while end - start >= block:
+                data = os.pread(self._file.fileno(), block, start)
+                cut = data.rfind(b"\n")
+                if cut == -1:  # a line longer than a block: it waits for the last load
+                    break
+                held += load_slices(store, [data[:cut]], ox.DefaultGraph())
+                start += cut + 1
+            if ended:
+                return store, held + os.pread(self._file.fileno(), end - start, start).splitlines()
+            if end - start >= block:  # that long line: wait for the end
+                with self._grown:
+                    self._grown.wait_for(lambda: self._ended)
+
+    def end(self) -> None:
+        """No more rounds: the thread loads what is left of the last whole block and stops."""
+        with self._grown:
+            self._ended = True
+            self._grown.notify()
+
+    def done(self) -> tuple[ox.Store, list[bytes]]:
+        """Wait for the thread: the store, and the lines it did not load (with "_:", and the last part-block)."""
+        self.end()
+        return self._wait()
+
+    def read(self) -> bytes:
+        self._file.seek(0)
+        return self._file.read()
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def _finish_meanwhile(opened, lines: list[bytes], spooled, drop: set[bytes], held: list[bytes],
+                      tail: bytes):  # -> Callable[[], ox.Store]
+    """In a thread: `lines` into the on-disk store's default graph a block at a time; once the rounds' loads
+    are done (`spooled()`), the triples in `drop` out of it (the clean-up removed them from the closure after
+    their round was loaded); then the last block in one document with `held` (the asserted lines with "_:",
+    as N-Quads), every line the other loads held back, less `drop`, and `tail`. A bulk load gives a
+    document's blank nodes new labels, so every line with one must be in that one document."""
+    from .slices import line_blocks, load_slices
+
     def run() -> ox.Store:
         store = opened()
-        store.bulk_load(data, format=fmt, to_graph=graph, lenient=True)
+        blocks = line_blocks(lines)
+        last = next(blocks, b"")
+        rest: list[bytes] = []
+        for block in blocks:
+            rest += load_slices(store, [last], ox.DefaultGraph())
+            last = block
+        rest += spooled()[1]
+        if drop:
+            loaded = drop.difference(rest)  # the others were held back: left out of the last load below
+            rest = [line for line in rest if line not in drop]
+            for quad in ox.parse(b"\n".join(loaded), format=ox.RdfFormat.N_TRIPLES):
+                store.remove(quad)
+        store.bulk_load(b"\n".join([last, *rest, *held, tail]), format=ox.RdfFormat.N_QUADS, lenient=True)
         return store
     return _meanwhile(run, "probgraph-write-store")
+
+
+# asserted triples above which the freed store is handed back to the system (below, ctypes' import costs more)
+_TRIM_ABOVE = 100_000
+
+
+def _give_back_memory() -> None:
+    """Return the heap freed by the rules' store to the system (glibc's malloc_trim), where there is one.
+
+    Rust frees the store into the main thread's malloc arena, which neither Python's own allocator (its small
+    objects live in separate mappings) nor the loading threads' arenas reuse: without this, the process stays
+    at its peak while the lines are sorted and written (1.4 GB against 0.6-0.8 GB at real + 1M).
+    """
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).malloc_trim(0)
+
+
+def _record(meta: dict[str, object], target: Path, which: str, lines: list[bytes]) -> None:
+    """Write `which`.nt and put its triple count, size and SHA-256 in `meta`."""
+    size, digest = _write_lines(target / f"{which}.nt", lines)
+    meta.update({f"{which}_triples": len(lines), f"{which}_bytes": size, f"{which}_sha256": digest})
 
 
 def build(target: Path, files: list[Path], key: str, reasoner: str = "native", cached: bool = True,
@@ -404,53 +494,76 @@ def build(target: Path, files: list[Path], key: str, reasoner: str = "native", c
     """Parse, reason, clean and write one cache entry into `target` (a temporary one unless `cached`);
     `contents` are input files' bytes already read (by path), which load_inputs takes.
 
-    The asserted graph is made canonical first and written to the on-disk store while the rules run; the
-    triples the rules add are written while asserted.nt and closure.nt are.
+    The asserted graph is made canonical first and written to asserted.nt, and from there into the on-disk
+    store a slice at a time while the rules run, so that no copy of it is held beside the rules' store (the
+    largest thing in memory: at real + 1M most of the peak). The rounds' added triples go to a temporary file
+    and from there into the store meanwhile (_Spool); once the rules' store is gone they are read back, sorted
+    and merged with the asserted lines into closure.nt.
     """
-    from .rules import where_used
+    from . import slices
+    from .rules import vocabulary_terms, where_used
 
     slow = "" if reasoner == "native" else "; this takes a while" + (" once, then it is cached" if cached else "")
     announce("compiling the graph from %d files (ontology + data + %s)%s", len(files),
              "OWL 2 RL rules" if reasoner == "native" else "owlrl's OWL 2 RL closure", slow)
 
-    nt_, nq = ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS
     opened = _open_meanwhile(target / "store")
-    writes = []
+    writes: list = []
+    spool = None
     try:
         store = load_inputs(files, contents)
-        nt = store.dump(format=nt_, from_graph=ox.DefaultGraph())
-        dumped_blank = blank_lines(nt)
-        asserted, blank = _canonical_asserted(store, nt, dumped_blank)
-        # a bulk load gives a document's blank nodes new labels, so every line with one goes in the last load
-        plain = _without_lines(nt, dumped_blank) if blank else nt
-        writes += [_load_meanwhile(opened, plain, nt_, ox.DefaultGraph()),
-                   _load_meanwhile(opened, plain, nt_, ASSERTED_GRAPH)]
-        closed, added = closure_store(store, reasoner, lambda term: where_used(read_inputs(files), term), nt)
+        nt = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+        asserted, blank = _canonical_asserted(store, nt, blank_lines(nt))
+        terms = vocabulary_terms(nt) if reasoner == "native" else None
         del nt
-        if added is None:  # only the store knows what was added: compare its closure with the asserted lines
-            closure = sorted(closed.dump(format=nt_, from_graph=ox.DefaultGraph()).splitlines())
-            everything = set(asserted)
-            new = [line for line in closure if line not in everything]
-        else:  # each added triple once, none of them asserted: the closure is two sorted lists merged
-            new = sorted(added.splitlines())
-            closure = asserted + new
-            closure.sort()
-        del store, closed, added  # the in-memory store is the largest thing held; from here on only lines
-        suffix = f" {ASSERTED_GRAPH} .".encode()
-        mark = ox.Quad(CACHE_GRAPH, KEY_PREDICATE, ox.Literal(key), CACHE_GRAPH)
-        rest = b"\n".join(new + blank + [line[:-2] + suffix for line in blank])
-        writes.append(_load_meanwhile(opened, rest + b"\n" + ox.serialize([mark], format=nq), nq, None))
         meta: dict[str, object] = {"format": CACHE_FORMAT, "version": __version__, "key": key,
                                    "reasoner": reasoner, "inputs": len(files)}
-        for which, lines in zip(NT_FILES, (asserted, closure), strict=True):
-            size, digest = _write_lines(target / f"{which}.nt", lines)
-            meta.update({f"{which}_triples": len(lines), f"{which}_bytes": size, f"{which}_sha256": digest})
+        _record(meta, target, "asserted", asserted)
+        large = len(asserted) > _TRIM_ABOVE
+        del asserted  # read back once the rules' store is gone
+        # into both graphs at once when it is one block (0.1 s less at the real graph), else one block at a time
+        # (one loader's buffers beside the rules' store); the lines they hold back are `blank`, in each graph:
+        # the last load has them from here, not waiting
+        graphs: list[ox.NamedNode | ox.DefaultGraph] = [ox.DefaultGraph(), ASSERTED_GRAPH]
+        path = target / "asserted.nt"
+        parts = [graphs] if path.stat().st_size > slices.BLOCK else [[graph] for graph in graphs]
+        writes += [_load_meanwhile(opened, path, part) for part in parts]
+        suffix = f" {ASSERTED_GRAPH} .".encode()
+        blank += [line[:-2] + suffix for line in blank]
+        spool = _Spool(opened, target)
+        writes.append(spool.done)
+        closed, gone = closure_store(store, reasoner, lambda term: where_used(read_inputs(files), term),
+                                     terms, spool.keep)
+        spool.end()
+        del store
+        if gone is None:  # only the store knows what was added: compare its closure with the asserted lines
+            closure = sorted(closed.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()).splitlines())
+        del closed
+        if large:
+            _give_back_memory()
+        if gone is None:
+            everything = set((target / "asserted.nt").read_bytes().splitlines())
+            new = [line for line in closure if line not in everything]
+            del everything
+        else:  # each added triple once, none of them asserted: the closure is two sorted lists merged
+            new = sorted(line for line in spool.read().splitlines() if line not in gone)
+            closure = (target / "asserted.nt").read_bytes().splitlines() + new
+            closure.sort()
+            new = []  # the spool's thread has them (or holds them for the last load)
+        mark = ox.Quad(CACHE_GRAPH, KEY_PREDICATE, ox.Literal(key), CACHE_GRAPH)
+        writes.append(_finish_meanwhile(opened, new, spool.done, gone or set(), blank,
+                                        ox.serialize([mark], format=ox.RdfFormat.N_QUADS)))
+        _record(meta, target, "closure", closure)
+        del closure, new
         disk = [done() for done in writes][-1]
     except BaseException:
         for done in writes or [opened]:  # let the writing finish, so nothing writes into the folder once the
             with contextlib.suppress(BaseException):  # caller removes it
                 done()
         raise
+    finally:
+        if spool is not None:
+            spool.close()
     disk.flush()
     del disk
     (target / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")

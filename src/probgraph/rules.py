@@ -185,18 +185,19 @@ def fixpoint(store: ox.Store, rules: list[RuleFile], max_rounds: int = MAX_ROUND
     raise no_fixpoint(max_rounds)
 
 
-def semi_naive_fixpoint(store: ox.Store, rules: list[RuleFile],
-                        max_rounds: int = MAX_ROUNDS) -> tuple[int, bytes | None]:
+def semi_naive_fixpoint(store: ox.Store, rules: list[RuleFile], max_rounds: int = MAX_ROUNDS,
+                        keep: Callable[[bytes], object] | None = None) -> tuple[int, bytes | None]:
     """The same fixpoint as `fixpoint`, each round after the first joining only the last round's new triples
     (seminaive.py); rule files it cannot rewrite send every rule through `fixpoint` instead. Returns the
-    rounds, and the N-Triples of the triples the rounds added (None when the naive rounds ran)."""
+    rounds, and the N-Triples of the triples the rounds added (None when the naive rounds ran). With `keep`,
+    each round's added triples are handed to it as the round ends instead, and the bytes returned are empty."""
     from . import seminaive
 
     plan = seminaive.plan([r.text for r in rules if not r.is_check])
     if plan is None:
         return fixpoint(store, rules, max_rounds), None
     added: list[bytes] = []
-    rounds = seminaive.fixpoint(store, plan, max_rounds, added)
+    rounds = seminaive.fixpoint(store, plan, max_rounds, keep or added.append)
     if rounds is None:
         raise no_fixpoint(max_rounds)
     return rounds, b"".join(added)
@@ -209,27 +210,28 @@ def no_fixpoint(max_rounds: int = MAX_ROUNDS) -> UsageError:
 
 
 def close(store: ox.Store, rules: list[RuleFile], where: Callable[[ox.NamedNode], str],
-          asserted_nt: bytes | None = None) -> bytes | None:
+          asserted_terms: set[ox.NamedNode] | None = None,
+          keep: Callable[[bytes], object] | None = None) -> set[bytes] | None:
     """Close the store's default graph (the asserted triples) under every rule file, OWL and custom together,
     if the checks pass; `where(term)` names the file that uses a term the rules do not handle.
-    `asserted_nt` is the default graph as N-Triples, when the caller has it (else it is dumped here).
-    Returns the N-Triples of the triples the closure adds to the asserted ones, or None when the naive rounds
-    ran (then only the store says)."""
-    if asserted_nt is None:
-        asserted_nt = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+    `asserted_terms` are vocabulary_terms of the default graph's N-Triples, when the caller has them (else the
+    graph is dumped here). Each semi-naive round's added triples are handed to `keep` as N-Triples as the
+    round ends (every added triple once; dropped when `keep` is None). Returns the N-Triples lines of those
+    that the clean-up of W3C-vocabulary statements then removed again (to be left out of what `keep` got), or
+    None when the naive rounds ran and `keep` got nothing (then only the store says what was added)."""
+    if asserted_terms is None:
+        asserted_terms = vocabulary_terms(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()))
     # the rules mint no terms: every subject the closure can have is in the graph's text or in a rule's
-    terms = vocabulary_terms(asserted_nt) | vocabulary_terms("\n".join(r.text for r in rules).encode())
+    terms = asserted_terms | vocabulary_terms("\n".join(r.text for r in rules).encode())
     check_supported(store, rules, where, terms)
     run_checks(store, rules, "unsupported")
     asserted = w3c_statements(store, terms)
-    _, added = semi_naive_fixpoint(store, rules)
+    _, added = semi_naive_fixpoint(store, rules, keep=keep or (lambda _: None))
     run_checks(store, rules, "inconsistency")
     dropped = drop_w3c_statements(store, asserted, terms)
-    if added is None or not dropped:
-        return added
-    gone = set(ox.serialize(list(dropped), format=ox.RdfFormat.N_TRIPLES).splitlines())
-    kept = [line for line in added.splitlines() if line not in gone]
-    return b"\n".join(kept) + b"\n" if kept else b""
+    if added is None:
+        return None
+    return set(ox.serialize(list(dropped), format=ox.RdfFormat.N_TRIPLES).splitlines()) if dropped else set()
 
 
 def w3c_statements(store: ox.Store, terms: set[ox.NamedNode] | None = None) -> set[ox.Triple]:

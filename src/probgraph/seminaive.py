@@ -27,6 +27,7 @@ caller runs the naive rounds instead (rules.fixpoint), so nothing is ever derive
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pyoxigraph as ox
 
@@ -295,10 +296,12 @@ def _empty(store: ox.Store, graph: ox.NamedNode) -> bool:
     return next(iter(store.quads_for_pattern(None, None, None, graph)), None) is None
 
 
-def fixpoint(store: ox.Store, rules: list[Rule], max_rounds: int, added: list[bytes] | None = None) -> int | None:
+def fixpoint(store: ox.Store, rules: list[Rule], max_rounds: int,
+             keep: Callable[[bytes], object] | None = None) -> int | None:
     """Run the rules on the store's default graph until a round adds nothing; the number of rounds, or None if
-    `max_rounds` were not enough. Each round's new triples are appended to `added` as N-Triples, if given
-    (every added triple once). The scratch graphs are gone afterwards."""
+    `max_rounds` were not enough. Each round's new triples are handed to `keep` as N-Triples, if given, as the
+    round ends (every added triple once), so the caller need not hold them beside the store. The scratch
+    graphs are gone afterwards."""
     try:
         rounds = 1
         store.update(" ;\n".join(r.first_round(scratch(1)) for r in rules))
@@ -310,8 +313,8 @@ def fixpoint(store: ox.Store, rules: list[Rule], max_rounds: int, added: list[by
             variants = [v for r in rules for v in r.delta_variants(store, delta, scratch(rounds))]
             if variants:
                 store.update(" ;\n".join(variants))
-            if added is not None:
-                added.append(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=delta) or b"")
+            if keep is not None:
+                keep(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=delta) or b"")
             store.remove_graph(delta)
         return rounds
     finally:
