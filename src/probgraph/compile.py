@@ -318,8 +318,6 @@ def _canonical_asserted(store: ox.Store, nt: bytes, blank: list[bytes]) -> tuple
 
 def _meanwhile(work, name: str):  # -> Callable[[], T]
     """Run `work()` in a thread; the function returned waits for it and gives its result (or raises its error)."""
-    import threading
-
     box: dict[str, object] = {}
 
     def run() -> None:

@@ -31,8 +31,8 @@ def close_owlrl(asserted: list[ox.Triple], rule_files: list[rules.RuleFile]) -> 
     from .parsing import plain_graph, to_rdflib
 
     custom = [r for r in rule_files if r.kind == "custom"]
-    given = to_rdflib(asserted, plain_graph())
     graph = to_rdflib(asserted, plain_graph())
+    given = _copy(graph)  # the asserted triples, for each round's cleaning
     for _ in range(rules.MAX_ROUNDS):
         close(graph)
         store = ox.Store()

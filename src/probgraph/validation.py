@@ -78,7 +78,7 @@ def shapes_graph() -> rdflib.Graph:
     from rdflib import Graph
 
     files = resources.turtle_files("shapes")
-    stamps = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
+    stamps = tuple((str(f), st.st_mtime_ns, st.st_size) for f in files for st in [f.stat()])
     if _shapes[0] != stamps:
         from .parsing import read_turtle, to_rdflib
 
