@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import stat
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -141,25 +142,67 @@ def _slash_hint(data: bytes, line: int | None, column: int | None) -> str:
 def plain_graph() -> rdflib.Graph:
     """An empty rdflib graph in rdflib's store without contexts (SimpleMemory), for owlrl: it looks triples up
     millions of times, and the default store's bookkeeping of contexts took a fifth of its time on the real
-    graph (the closure is the same). pySHACL refuses such a store (it wants one that is context aware)."""
+    graph (the closure is the same). pySHACL's graphs are made by one_graph."""
     from rdflib import Graph
     from rdflib.plugins.stores.memory import SimpleMemory
 
     return Graph(store=SimpleMemory())
 
 
+def one_graph() -> rdflib.Graph:
+    """An empty rdflib graph for pySHACL (its data and shapes graphs): rdflib's store without contexts
+    (SimpleMemory), declared as one that keeps them. pySHACL refuses a store that does not say so (it wraps the
+    data graph in an rdflib Dataset, which asks), but it reads each graph it is given as that one graph, so
+    a store holding exactly one graph answers every lookup as the default store would; the default store's
+    bookkeeping of contexts was a sixth of pySHACL's time on the whole graph and most of the cost of filling it
+    (the reports are the same: benchmarks/RESULTS.md, "ref-speed branch")."""
+    from rdflib import Graph
+
+    return Graph(store=_one_graph_store()())
+
+
+@cache
+def _one_graph_store() -> type:
+    from rdflib.plugins.stores.memory import SimpleMemory
+
+    class OneGraphMemory(SimpleMemory):
+        """SimpleMemory, for one graph: every context is that graph. It keeps count of its triples, as the
+        default store does: pySHACL asks a data graph for its length often, and SimpleMemory counts them."""
+
+        context_aware = True
+        graph_aware = True
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.size = 0
+
+        def add(self, triple, context, quoted=False) -> None:
+            if next(self.triples(triple), None) is None:
+                self.size += 1
+                super().add(triple, context, quoted)
+
+        def remove(self, triple_pattern, context=None) -> None:
+            self.size -= sum(1 for _ in self.triples(triple_pattern))
+            super().remove(triple_pattern, context)
+
+        def __len__(self, context=None) -> int:
+            return self.size
+
+    return OneGraphMemory
+
+
 def to_rdflib(triples: Iterable[ox.Triple], graph: rdflib.Graph | None = None) -> rdflib.Graph:
-    """Copy pyoxigraph triples into an rdflib Graph (for owlrl and pySHACL)."""
+    """Copy pyoxigraph triples into an rdflib graph: `graph`, or a new one for pySHACL (one_graph)."""
     import logging
     import warnings
 
-    from rdflib import BNode, Graph, Literal, URIRef
+    from rdflib import BNode, Literal, URIRef
 
     # an ill-typed literal ("2019-02-30"^^xsd:date) is reported by validation; rdflib would log a traceback
     # and warn on stderr when it serialises one
     logging.getLogger("rdflib.term").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", "Serializing weird numerical", UserWarning)
-    g = graph if graph is not None else Graph()
+    g = graph if graph is not None else one_graph()
 
     made: dict = {}  # each term converted once: a graph names the same few terms many times
 
