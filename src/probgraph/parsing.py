@@ -166,27 +166,27 @@ def _one_graph_store() -> type:
     from rdflib.plugins.stores.memory import SimpleMemory
 
     class OneGraphMemory(SimpleMemory):
-        """SimpleMemory, for one graph: every context is that graph. It keeps count of its triples, as the
-        default store does: pySHACL asks a data graph for its length often, and SimpleMemory counts them."""
+        """SimpleMemory, for one graph: every context is that graph. It keeps a set of its triples, for its
+        length (pySHACL asks a data graph for it often; SimpleMemory counts its triples each time)."""
 
         context_aware = True
         graph_aware = True
 
         def __init__(self) -> None:
             super().__init__()
-            self.size = 0
+            self.held: set = set()
 
         def add(self, triple, context, quoted=False) -> None:
-            if next(self.triples(triple), None) is None:
-                self.size += 1
+            if triple not in self.held:
+                self.held.add(triple)
                 super().add(triple, context, quoted)
 
         def remove(self, triple_pattern, context=None) -> None:
-            self.size -= sum(1 for _ in self.triples(triple_pattern))
+            self.held.difference_update([t for t, _ in self.triples(triple_pattern)])
             super().remove(triple_pattern, context)
 
         def __len__(self, context=None) -> int:
-            return self.size
+            return len(self.held)
 
     return OneGraphMemory
 
@@ -196,15 +196,14 @@ def to_rdflib(triples: Iterable[ox.Triple], graph: rdflib.Graph | None = None) -
     import logging
     import warnings
 
-    from rdflib import BNode, Literal, URIRef
-
     # an ill-typed literal ("2019-02-30"^^xsd:date) is reported by validation; rdflib would log a traceback
     # and warn on stderr when it serialises one
     logging.getLogger("rdflib.term").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", "Serializing weird numerical", UserWarning)
     g = graph if graph is not None else one_graph()
-
-    made: dict = {}  # each term converted once: a graph names the same few terms many times
+    if len(_TERMS) > _MAX_TERMS:
+        _TERMS.clear()
+    made = _TERMS
 
     def conv(term):
         found = made.get(term)
@@ -212,18 +211,30 @@ def to_rdflib(triples: Iterable[ox.Triple], graph: rdflib.Graph | None = None) -
             found = made[term] = _rdflib_term(term)
         return found
 
-    def _rdflib_term(term):
-        if isinstance(term, ox.NamedNode):
-            return URIRef(term.value)
-        if isinstance(term, ox.BlankNode):
-            return BNode(term.value)
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        dt = term.datatype.value
-        if dt == "http://www.w3.org/2001/XMLSchema#string":
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(dt))
-
+    add = g.store.add  # what Graph.add calls, without its checks that the terms are rdflib nodes (made here)
     for t in triples:
-        g.add((conv(t.subject), conv(t.predicate), conv(t.object)))
+        add((conv(t.subject), conv(t.predicate), conv(t.object)), g)
     return g
+
+
+# Each pyoxigraph term's rdflib term, made once per process: a graph names the same few terms many times, and
+# every entry's slice holds the ontology and much of the graph again (making them was a sixth of the
+# reference's time on an entry). rdflib terms are immutable values, so one serves every graph; the map is
+# emptied when it grows past the terms of a few real graphs.
+_TERMS: dict = {}
+_MAX_TERMS = 500_000
+
+
+def _rdflib_term(term):
+    from rdflib import BNode, Literal, URIRef
+
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    dt = term.datatype.value
+    if dt == "http://www.w3.org/2001/XMLSchema#string":
+        return Literal(term.value)
+    return Literal(term.value, datatype=URIRef(dt))
