@@ -186,14 +186,30 @@ def test_pages_and_query_page_are_served(served):
     assert http(f"{served}/organisation/nothing.html")[0] == 404
 
 
-def test_binds_to_loopback_and_says_so(private_cache):
-    proc, url = start_server()
+@pytest.fixture(scope="module")
+def plain_server(private_cache):
+    """`probgraph serve --port 0` with no other option, started once for the tests of what it binds and says:
+    (process, the line it says that on, base URL). Stopped by pid; that it ends is checked there too."""
+    import re
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "probgraph", "serve", "--port", "0"], stderr=subprocess.PIPE,
+                            stdout=subprocess.DEVNULL, text=True)
     try:
-        assert url.startswith("http://127.0.0.1:")
-        assert http(f"{url}/sparql?query=ASK%7B%7D")[0] == 200
+        line = next(x for x in proc.stderr if "bound to" in x)
+        host, port = re.search(r"bound to (\S+) port (\d+)", line).groups()
+        yield proc, line, f"http://{host}:{port}"
     finally:
         stop_server(proc)
     assert proc.returncode is not None
+
+
+def test_binds_to_loopback_and_says_so(plain_server):
+    proc, line, url = plain_server
+    assert url.startswith("http://127.0.0.1:") and "bound to 127.0.0.1 port" in line
+    assert http(f"{url}/sparql?query=ASK%7B%7D")[0] == 200
+    assert proc.poll() is None
 
 
 def test_port_in_use_is_one_line_exit_2(served):
@@ -218,16 +234,8 @@ def test_readme_serve_section(served):
             assert line.strip() in res.stdout.decode()
 
 
-def test_server_says_what_it_bound_to(private_cache):
-    import subprocess
-    import sys
-
-    proc = subprocess.Popen([sys.executable, "-m", "probgraph", "serve", "--port", "0"], stderr=subprocess.PIPE,
-                            stdout=subprocess.DEVNULL, text=True)
-    try:
-        line = next(x for x in proc.stderr if "bound to" in x)
-    finally:
-        stop_server(proc)
+def test_server_says_what_it_bound_to(plain_server):
+    _, line, _ = plain_server
     port = line.rsplit(" port ", 1)[1].split(";")[0]
     from test_readme import tour
 
