@@ -123,11 +123,12 @@ def test_service_is_refused(served):
 
 
 def test_a_long_query_is_stopped_and_the_server_goes_on(private_cache):
-    proc, url = start_server("--timeout", "2", "--workers", "1")
+    # a fresh worker answered the second query 0.13-0.15 s after the first was stopped (load 2): 1 s leaves room
+    proc, url = start_server("--timeout", "1", "--workers", "1")
     try:
         q = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
         status, _, body = http(f"{url}/sparql?" + urllib.parse.urlencode({"query": q}))
-        assert status == 503 and b"ran longer than 2 s and was stopped" in body
+        assert status == 503 and b"ran longer than 1 s and was stopped" in body
         status, _, body = http(f"{url}/sparql?" + urllib.parse.urlencode({"query": OWNERS}))
         assert status == 200 and SODEXO.encode() in body  # a fresh worker took the stopped one's place
     finally:
