@@ -97,3 +97,19 @@ def test_given_bytes_over_the_limit_fail_like_a_file_read(tmp_path, monkeypatch)
     monkeypatch.setattr(parsing, "MAX_INPUT_BYTES", 10)
     with pytest.raises(UsageError, match="larger than the 10-byte limit"):
         parsing.load_turtle(ox.Store(), tmp_path / "big.ttl", b"<a> <b> <c> .\n")
+
+
+def test_a_cold_compile_imports_neither_typing_nor_tempfile_nor_shutil(tmp_path):
+    """Each costs a cold compile (the first command a new user runs) milliseconds to import: the entry's folders
+    are made with os.mkdir, the rounds' spool is an O_TMPFILE file; the entry is the one compile always writes."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys, probgraph; entry = probgraph.compile_graph(); "
+            "print(sorted({'typing', 'tempfile', 'shutil', 'random'} & set(sys.modules))); "
+            "print(sorted(p.name for p in entry.path.iterdir()), oct(entry.path.stat().st_mode & 0o777))")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "PROBGRAPH_CACHE_DIR": str(tmp_path / "cache")})
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.splitlines() == ["[]", "['asserted.nt', 'closure.nt', 'meta.json', 'store'] 0o700"]

@@ -57,6 +57,22 @@ def test_a_reused_iri_is_reported_as_a_duplicate(tmp_path):
     assert "hint: inspection:2020-northumbria-crc-2 a pg:Inspection .  # a new slug, or edit data/" in out
 
 
+def test_a_kind_added_to_a_place_is_no_duplicate_but_a_second_label_is(tmp_path):
+    # data/territory/ adds the areas' kind to the places data/places.ttl names: that file conforms on its own
+    res = run_cli("validate", "data/territory/areas.ttl")
+    assert res.returncode == 0 and "0 violations" in res.stdout.decode(), res.stdout.decode()
+    from probgraph.validation import validate_entries
+
+    head = ("@prefix pg: <https://w3id.org/probgraph/ontology#> .\n"
+            "@prefix place: <https://w3id.org/probgraph/id/place/> .\n"
+            "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n")
+    labelled = tmp_path / "labelled.ttl"
+    labelled.write_text(head + 'place:sunderland a pg:Place ;\n    rdfs:label "Sunderland"@en .\n', encoding="utf-8")
+    found = [r for r in validate_entries([str(labelled)]).violations if "already defined" in r.message]
+    assert [(r.focus, r.line) for r in found] == [("place:sunderland", 4)]
+    assert found[0].message.startswith("is already defined in data/places.ttl:")
+
+
 def test_whole_graph_results_carry_file_and_line(home, tmp_path, monkeypatch):
     monkeypatch.setenv("PROBGRAPH_HOME", str(home))
     monkeypatch.setenv("PROBGRAPH_CACHE_DIR", str(tmp_path / "cache"))

@@ -15,6 +15,7 @@ Everything else, every instance triple and every other schema triple, must be id
 from __future__ import annotations
 
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -59,6 +60,63 @@ def test_native_closure_equals_owlrl_on_the_real_graph():
     only_native, unexplained = compare(per_file)
     assert only_native == set()
     assert unexplained == set()
+
+
+# owlrl as shipped, then with reasoning.CachedTerms, on one graph (the ontology and a functional property's
+# equality): in a fresh process, as the terms stay cached in owlrl's modules once given
+SAME_CLOSURE = """
+import sys
+from pathlib import Path
+import owlrl
+from rdflib import Graph
+from rdflib.namespace import DefinedNamespaceMeta
+from probgraph import reasoning
+given = Graph()
+for f in sys.argv[1:]:
+    given.parse(f)
+closures = []
+for cached in (False, True):
+    graph = Graph()
+    for t in given:
+        graph.add(t)
+    if cached:
+        reasoning.close(graph)
+    else:
+        assert isinstance(owlrl.OWLRL.OWL, DefinedNamespaceMeta)
+        owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False,
+                               datatype_axioms=False).expand(graph)
+    assert isinstance(owlrl.OWLRL.OWL, reasoning.CachedTerms) == cached
+    closures.append(set(graph))
+print(len(given), len(closures[0]), closures[0] == closures[1])
+"""
+
+
+def test_owlrl_with_cached_namespace_terms_gives_owlrl_s_own_closure(tmp_path):
+    entry = tmp_path / "entry.ttl"
+    entry.write_text("@prefix pg: <https://w3id.org/probgraph/ontology#> . @prefix ex: <https://example.org/> .\n"
+                     "ex:i pg:overallRating ex:a , ex:b . ex:a pg:rank 1 .\n", encoding="utf-8")
+    files = resources.turtle_files("ontology") + [entry]
+    done = subprocess.run([sys.executable, "-c", SAME_CLOSURE, *map(str, files)], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    given, closure, same = done.stdout.split()
+    assert int(closure) > int(given) > 1000 and same == "True"
+
+
+def test_cached_terms_are_rdflib_s_terms():
+    from rdflib.namespace import OWL, RDF, RDFS, XSD
+
+    from probgraph.reasoning import CachedTerms
+
+    for namespace in (OWL, RDF, RDFS, XSD):
+        cached = CachedTerms(namespace)
+        for name in namespace.__annotations__:  # the terms the namespace defines
+            term = namespace[name]
+            assert getattr(cached, name) == getattr(namespace, name) == term
+            assert getattr(cached, name) == term  # the second lookup is the attribute set by the first
+            assert term in cached and cached[name] == term
+    with pytest.raises(AttributeError):
+        CachedTerms(OWL).noSuchTerm  # noqa: B018 -- rdflib refuses a term OWL does not define, and so does this
 
 
 def rules_that_fire(per_file: list[tuple[Path, list[ox.Triple]]]) -> set[str]:

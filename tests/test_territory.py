@@ -30,7 +30,7 @@ def test_the_graph_holds_42_areas_and_their_parts():
     parts = sparql("SELECT ?p WHERE { ?p a pg:TerritorialChange }")
     assert len(parts) == 185
     las = sparql("SELECT ?p WHERE { ?p a pg:LocalAuthorityArea ; pg:withinPlace ?a . ?a a pg:JusticeArea }")
-    assert len(las) == 172
+    assert len(las) == 173
 
 
 @pytest.mark.parametrize("region", REGIONS)
@@ -119,6 +119,14 @@ def test_coverage_of_middlesbrough():
     assert {"organisation:north-east-region", "organisation:redcar-cleveland-middlesbrough-pdu",
             "organisation:probation-service"} <= got
     assert "organisation:durham-tees-valley-crc" not in got
+
+
+def test_coverage_of_blackpool_is_lancashire_s_and_marked_uncertain():
+    # no source read names Blackpool in the Lancashire area outright (data/territory/local-authorities.ttl)
+    got = {o for o, in rows("coverage", {"place": "blackpool", "date": "2017-06-01"}, "organisation")}
+    assert {"organisation:cumbria-lancashire-crc", "organisation:nps-north-west-division"} <= got
+    assert sparql("SELECT ?c WHERE { <https://w3id.org/probgraph/id/place/blackpool> pg:certainty ?c ; "
+                  "pg:uncertainProperty pg:withinPlace }") == [{"c": "certainty:uncertain"}]
 
 
 def test_coverage_follows_the_working_links_contracts():

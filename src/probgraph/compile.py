@@ -12,9 +12,7 @@ import contextlib
 import hashlib
 import json
 import os
-import shutil
 import sys
-import tempfile
 import threading
 from collections.abc import Iterable
 from pathlib import Path
@@ -97,7 +95,7 @@ def compiled(use_cache: bool = True, rebuild: bool = False, reasoner: str | None
         try:
             root.mkdir(parents=True, exist_ok=True)
             clean_stale_temporaries()
-            tmp = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=root))
+            tmp = _new_folder(root, f".{key}-")
         except OSError as exc:
             print(f"probgraph: warning: cache folder {root} is not writable "
                   f"({exc.strerror}); compiling without a cache", file=sys.stderr)
@@ -106,41 +104,61 @@ def compiled(use_cache: bool = True, rebuild: bool = False, reasoner: str | None
             try:
                 build(tmp, files, key, reasoner, cached=True, contents=contents)
                 if Compiled(entry).is_complete() and not rebuild:
-                    shutil.rmtree(tmp, ignore_errors=True)  # another process finished first: use its entry
+                    _remove(tmp)  # another process finished first: use its entry
                     return Compiled(entry)
                 if entry.exists():  # stale, damaged or rebuilt on request: move it aside, then drop it
-                    trash = Path(tempfile.mkdtemp(prefix=".trash-", dir=root))
+                    trash = _new_folder(root, ".trash-")
                     os.rename(entry, trash / "old")
-                    shutil.rmtree(trash, ignore_errors=True)
+                    _remove(trash)
                 os.unlink(tmp / ".lock")
                 os.rename(tmp, entry)
             except OSError as exc:
-                shutil.rmtree(tmp, ignore_errors=True)
+                _remove(tmp)
                 if Compiled(entry).is_complete():
                     return Compiled(entry)
                 raise UsageError(f"cannot write the cache in {root} ({exc.strerror or exc})",
                                  "free some space, or run with --no-cache") from None
             except BaseException:
-                shutil.rmtree(tmp, ignore_errors=True)
+                _remove(tmp)
                 raise
             finally:
                 os.close(lock)
             return Compiled(entry)
     files = resources.graph_inputs()
-    tmp = Path(tempfile.mkdtemp(prefix="probgraph-"))
     import atexit
+    import tempfile
 
-    atexit.register(shutil.rmtree, tmp, True)
+    tmp = Path(tempfile.mkdtemp(prefix="probgraph-"))
+    atexit.register(_remove, tmp)
     key = cache_key(key_inputs(reasoner), reasoner)
     (tmp / key).mkdir()  # an entry is named by its key, which meta.json must match
     try:
         build(tmp / key, files, key, reasoner, cached=False)
     except OSError as exc:  # a full disk, most often: say so rather than answer nothing
-        shutil.rmtree(tmp, ignore_errors=True)
+        _remove(tmp)
         raise UsageError(f"cannot compile the graph in the temporary folder {tmp.parent} "
                          f"({first_line(exc.strerror or exc)})",
                          "free some disk space there, or set TMPDIR to a folder with room (about 10 MB)") from None
     return Compiled(tmp / key)
+
+
+def _new_folder(root: Path, prefix: str) -> Path:
+    """A new folder `prefix` + random hex in `root`, private to the user (as tempfile.mkdtemp makes one, without
+    tempfile's import, which costs a cold compile milliseconds)."""
+    while True:
+        folder = root / f"{prefix}{os.urandom(6).hex()}"
+        try:
+            folder.mkdir(mode=0o700)
+            return folder
+        except FileExistsError:
+            continue
+
+
+def _remove(folder: Path) -> None:
+    """Remove a folder and what it holds, whatever is left of it (shutil is imported only when one is)."""
+    import shutil
+
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def _hold_lock(folder: Path) -> int:
@@ -180,7 +198,7 @@ def clean_stale_temporaries() -> int:
             finally:
                 os.close(fd)
         if stale:
-            shutil.rmtree(child, ignore_errors=True)
+            _remove(child)
             removed += 1
     return removed
 
@@ -202,7 +220,7 @@ def clear_cache() -> int:
     for child in root.iterdir():
         if child.is_dir():
             n += len(child.name) == 32 and not child.name.startswith(".")
-            shutil.rmtree(child, ignore_errors=True)
+            _remove(child)
     return n
 
 
@@ -375,6 +393,19 @@ def _load_meanwhile(opened, path: Path, graphs: list[ox.NamedNode | ox.DefaultGr
     return _meanwhile(run, "probgraph-write-store")
 
 
+def _unnamed_file(folder: Path):  # -> BinaryIO
+    """A temporary file in `folder` that no name points to: gone when closed, or when the process dies.
+    Linux's O_TMPFILE makes one without tempfile's import (milliseconds of a cold compile); elsewhere tempfile."""
+    if hasattr(os, "O_TMPFILE"):
+        try:
+            return os.fdopen(os.open(folder, os.O_TMPFILE | os.O_RDWR, 0o600), "w+b")
+        except OSError:  # a file system without it
+            pass
+    import tempfile
+
+    return tempfile.TemporaryFile(dir=folder)
+
+
 class _Spool:
     """The semi-naive rounds' added triples: `keep` appends each round's to a temporary file in the entry folder,
     and a thread bulk-loads them from there into the on-disk store's default graph meanwhile, each time a
@@ -382,7 +413,7 @@ class _Spool:
     beside the rules' store; `read` gives them all back once that store is gone."""
 
     def __init__(self, opened, folder: Path) -> None:
-        self._file = tempfile.TemporaryFile(dir=folder)
+        self._file = _unnamed_file(folder)
         self._written, self._ended = 0, False
         self._grown = threading.Condition()  # (the queue module's import costs a cold compile 8 ms)
         self._wait = _meanwhile(lambda: self._load(opened()), "probgraph-write-store")

@@ -6,7 +6,7 @@ import pyoxigraph as ox
 
 from .compile import ASSERTED_GRAPH
 from .names import resolve_node
-from .namespaces import PG, RDF_TYPE, compact
+from .namespaces import PG, RDF_TYPE, RDFS_LABEL, compact
 from .output import cell
 from .queries import selector
 
@@ -22,7 +22,7 @@ def render_entity(store: ox.Store, entity: str) -> str:
 
     def label(t) -> str:
         if isinstance(t, ox.NamedNode):
-            for q in store.quads_for_pattern(t, ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
+            for q in store.quads_for_pattern(t, ox.NamedNode(RDFS_LABEL),
                                              None, ASSERTED_GRAPH):
                 if isinstance(q.object, ox.Literal):
                     return f"{compact(t.value)} ({q.object.value})"

@@ -19,6 +19,7 @@ PGID = BASE + "id/"
 PGSH = BASE + "shapes#"
 ONTOLOGY = BASE + "ontology"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 
 # The ontology, its neighbours and the standard vocabularies, in the order file headers list them.
 STANDARD = {

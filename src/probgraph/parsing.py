@@ -10,14 +10,14 @@ import re
 import stat
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
+from .errors import InputSyntaxError, UsageError
+
+TYPE_CHECKING = False  # typing's import costs a cold compile milliseconds
 if TYPE_CHECKING:
     import rdflib
-
-from .errors import InputSyntaxError, UsageError
 
 MAX_INPUT_BYTES = 200 * 1024 * 1024
 

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 from . import resources
 from .errors import EXIT_INVALID, EXIT_OK, UsageError, cut, printable
 from .hints import shape_hint
-from .namespaces import PG, PGID, RDF_TYPE, compact, expand, turtle_name
+from .namespaces import PG, PGID, RDF_TYPE, RDFS_LABEL, compact, expand, turtle_name
 
 SH = "http://www.w3.org/ns/shacl#"
 _IRI = re.compile(r"https?://[^\s<>\"{}|^`;,()]*[^\s<>\"{}|^`;,().]")  # an IRI in running text
@@ -519,21 +519,26 @@ def _other_inputs(inside: set[str]) -> set[ox.Triple]:
 
 def _duplicates(files: list[str], parsed: list[list[ox.Triple]], texts: dict[str, str], store: ox.Store,
                 others: set[ox.Triple] | None) -> list[Result]:
-    """A node the entry defines (gives a type) that the graph already has, named as a duplicate."""
+    """A node the entry defines (gives a type and a label) that the graph already defines, named as a duplicate.
+
+    A file may add a kind and facts to a node that another file defines, as data/territory/ adds the areas'
+    kind to the places of data/places.ttl; only a second label marks the same IRI minted again.
+    """
     from .compile import ASSERTED_GRAPH
     from .locate import subject_line, where_defined
 
-    rdf_type = ox.NamedNode(RDF_TYPE)
+    rdf_type, label = ox.NamedNode(RDF_TYPE), ox.NamedNode(RDFS_LABEL)
     data_files = resources.turtle_files("data")
     out = []
     for f, triples in zip(files, parsed, strict=False):
         mine = Path(f).resolve()
-        for node in sorted({t.subject for t in triples if t.predicate == rdf_type
-                            and isinstance(t.subject, ox.NamedNode)}, key=lambda n: n.value):
+        typed = {t.subject for t in triples if t.predicate == rdf_type and isinstance(t.subject, ox.NamedNode)}
+        for node in sorted(typed & {t.subject for t in triples if t.predicate == label}, key=lambda n: n.value):
             if others is not None:
-                known = any(t.subject == node and t.predicate == rdf_type for t in others)
+                known = {t.predicate for t in others if t.subject == node} >= {rdf_type, label}
             else:
-                known = any(True for _ in store.quads_for_pattern(node, rdf_type, None, ASSERTED_GRAPH))
+                known = all(any(True for _ in store.quads_for_pattern(node, p, None, ASSERTED_GRAPH))
+                            for p in (rdf_type, label))
             if not known:
                 continue
             name = compact(node.value)
