@@ -84,7 +84,10 @@ def cli_in_process(capfdbinary, monkeypatch):
     What needs the process itself (signals, pipes, argv decoding, a query's forked child under its limits)
     stays with run_cli: a fork from here would copy the test worker, so it fails the test instead.
     """
+    from probgraph import cache
     from probgraph.cli import main
+
+    monkeypatch.setattr(cache, "notice", cache.notice)  # main() points it at stderr: put back afterwards
 
     def no_fork():
         raise AssertionError("this command forks a query child: run it as a process (run_cli)")
