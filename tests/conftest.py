@@ -76,6 +76,39 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None, stdin:
                           input=stdin, capture_output=True, timeout=timeout)
 
 
+@pytest.fixture
+def cli_in_process(capfdbinary, monkeypatch):
+    """`probgraph ARGS` called in this process (cli.main), its exit code and output as run_cli gives them.
+
+    For a check of an exit code and a message only: it saves a process start (and rdflib's imports) per case.
+    What needs the process itself (signals, pipes, argv decoding, a query's forked child under its limits)
+    stays with run_cli: a fork from here would copy the test worker, so it fails the test instead.
+    """
+    from probgraph import cache
+    from probgraph.cli import main
+
+    monkeypatch.setattr(cache, "notice", cache.notice)  # main() points it at stderr: put back afterwards
+
+    def no_fork():
+        raise AssertionError("this command forks a query child: run it as a process (run_cli)")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    for name in ("COLUMNS", "LINES"):  # as run_cli: a piped probgraph does not see the terminal's size
+        monkeypatch.delenv(name, raising=False)
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        capfdbinary.readouterr()
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # argparse's usage errors
+            code = exc.code if isinstance(exc.code, int) else 2
+        sys.stdout.flush()
+        sys.stderr.flush()
+        out, err = capfdbinary.readouterr()
+        return subprocess.CompletedProcess(["probgraph", *args], code, out, err)
+    return run
+
+
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory, private_cache) -> Path:
     """The real graph's site, built once by `probgraph site -o DIR` as a user runs it."""

@@ -42,9 +42,11 @@ LONG = (
 # A test that uses one of these fixtures runs on the worker that holds the group's servers.
 # (remote_store picks oxigraph or virtuoso with request.getfixturevalue, so it is named too.) The built site
 # goes with the browser, which reads it, and the wheel is built once: each was seen built on both workers.
+# The session's `probgraph serve` goes there too: the browser reads its pages, and a server on each worker
+# made the site's pages twice (about 2.5 s of CPU each, on the first page request).
 GROUPS = {
     "triplestores": {"oxigraph", "virtuoso", "remote_store"},
-    "browser": {"browser", "built_site"},
+    "browser": {"browser", "built_site", "served"},
     "packaging": {"wheel"},
 }
 

@@ -30,6 +30,15 @@ def wheel(tmp_path_factory):
     return next(out.glob("probgraph-*.whl"))
 
 
+@pytest.fixture(scope="module")
+def installed(wheel, tmp_path_factory):
+    """The wheel installed once (pip install --target) for the tests that run it; each gives its own cache."""
+    target = tmp_path_factory.mktemp("installed") / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target", str(target),
+                    str(wheel)], check=True, capture_output=True)
+    return target
+
+
 def test_wheel_carries_the_rdf_files(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     for needed in ("probgraph/_data/ontology/probgraph.ttl", "probgraph/_data/shapes/probgraph-shapes.ttl",
@@ -37,10 +46,8 @@ def test_wheel_carries_the_rdf_files(wheel):
         assert needed in names
 
 
-def test_installed_wheel_answers_a_query(wheel, tmp_path):
-    target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target", str(target),
-                    str(wheel)], check=True, capture_output=True)
+def test_installed_wheel_answers_a_query(installed, tmp_path):
+    target = installed
     env = {**os.environ, "PYTHONPATH": str(target), "PROBGRAPH_CACHE_DIR": str(tmp_path / "cache")}
     where = subprocess.run([sys.executable, "-c", "from probgraph import resources; print(resources.root())"],
                            cwd=tmp_path, env=env, capture_output=True, text=True, check=True).stdout.strip()
@@ -58,7 +65,7 @@ def test_wheel_carries_the_templates(wheel):
         assert f"probgraph/templates/{path.relative_to(shipped)}" in names
 
 
-def test_the_command_is_installed_as_written(wheel, tmp_path):
+def test_the_command_is_installed_as_written(wheel, installed, tmp_path):
     """bin/probgraph goes into the wheel's scripts as it is (shared-scripts), with the `#!python` line installers
     rewrite, and no console-script wrapper (pip's imports `re`, which costs a warm query milliseconds)."""
     archive = zipfile.ZipFile(wheel)
@@ -68,9 +75,7 @@ def test_the_command_is_installed_as_written(wheel, tmp_path):
     assert archive.read(script) == b"#!python\n" + written.split(b"\n", 1)[1]
     entry_points = [n for n in archive.namelist() if n.endswith("entry_points.txt")]
     assert not any(b"probgraph" in archive.read(n) for n in entry_points)
-    target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target", str(target),
-                    str(wheel)], check=True, capture_output=True)
+    target = installed
     env = {**os.environ, "PYTHONPATH": str(target), "PROBGRAPH_CACHE_DIR": str(tmp_path / "cache")}
     res = subprocess.run([str(target / "bin" / "probgraph"), "query", "owners", "-p", "org=northumbria-crc",
                           "--format", "csv"], cwd=tmp_path, env=env, capture_output=True, text=True)

@@ -247,7 +247,7 @@ class Misbehaving(BaseHTTPRequestHandler):
                     self.wfile.flush()
                 except OSError:
                     return
-                time.sleep(0.5)
+                time.sleep(0.1)  # a byte every 0.1 s: never idle for long, never done
         elif kind == "redirect":
             self._send(302, b"", "text/plain", {"Location": f"http://127.0.0.1:{self.server.server_port}/elsewhere"})
         elif kind == "empty":
@@ -289,7 +289,7 @@ def bad_store():
     handler = type("Handler", (Misbehaving,), {"stop": stop})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     stop.set()
@@ -301,10 +301,10 @@ def bad_store():
 def test_a_dripping_store_is_cut_at_the_deadline(bad_store):
     for args in (("query", "--sparql", "SELECT * WHERE { ?s ?p ?o }"), ("load",)):
         started = time.monotonic()
-        res = run_cli(*args, "--endpoint", f"{bad_store}/drip/query", "--timeout", "3")
+        res = run_cli(*args, "--endpoint", f"{bad_store}/drip/query", "--timeout", "1")
         took = time.monotonic() - started
         assert res.returncode == 3, res.stderr
-        assert b"no complete answer within 3 s" in res.stderr
+        assert b"no complete answer within 1 s" in res.stderr
         assert took < 15, f"{args[0]} took {took:.1f} s"  # process start and export included; the drip is endless
 
 
@@ -371,7 +371,7 @@ def test_timeout_when_the_store_never_answers():
     stop = threading.Event()
 
     def accept():
-        srv.settimeout(0.5)
+        srv.settimeout(0.05)  # how soon the thread sees `stop` at the end
         while not stop.is_set():
             try:
                 held.append(srv.accept()[0])
@@ -381,9 +381,9 @@ def test_timeout_when_the_store_never_answers():
     t = threading.Thread(target=accept, daemon=True)
     t.start()
     try:
-        res = run_cli("query", "owners", "--endpoint", f"http://127.0.0.1:{port}/query", "--timeout", "2")
+        res = run_cli("query", "owners", "--endpoint", f"http://127.0.0.1:{port}/query", "--timeout", "1")
         assert res.returncode == 3, res.stderr
-        assert b"no complete answer within 2 s" in res.stderr
+        assert b"no complete answer within 1 s" in res.stderr
     finally:
         stop.set()
         t.join()

@@ -58,7 +58,7 @@ def wait_for(url: str, proc: subprocess.Popen, what: str = "the server", seconds
             if time.time() > deadline or proc.poll() is not None:
                 _stop(proc)
                 pytest.fail(f"{what} did not start")
-            time.sleep(0.3)
+            time.sleep(0.05)
 
 
 def _stop(proc: subprocess.Popen) -> None:

@@ -9,6 +9,7 @@ pages at /. Starlette routes the requests and uvicorn serves them; queries run i
 from __future__ import annotations
 
 import json
+import threading
 import urllib.parse
 
 from starlette.applications import Starlette
@@ -29,10 +30,34 @@ def _refuse(status: int, message: str) -> PlainTextResponse:
     return PlainTextResponse(message.rstrip("\n") + "\n", status_code=status)
 
 
+class Pages:
+    """The site's files, made on the first request for one rather than before the server listens.
+
+    Making them costs seconds (site.build_site); SPARQL and stored queries need none of it, so they are
+    answered at once, and a server that is only queried never makes them. Made once, under a lock.
+    """
+
+    def __init__(self, store) -> None:
+        self._store = store
+        self._files: dict[str, bytes] | None = None
+        self._lock = threading.Lock()
+
+    def get(self, path: str) -> bytes | None:
+        """The file at `path` (its bytes), or None; the first call makes them all (call it off the event loop)."""
+        with self._lock:
+            if self._files is None:
+                from .site import build_site
+
+                files = build_site(self._store)
+                files["assets/query.js"] = resources_asset("query.js")
+                self._files = files
+        return self._files.get(path)
+
+
 class Endpoint:
     """The state the routes share: the worker pool, a store for name lookup, the site's files."""
 
-    def __init__(self, pool: WorkerPool, store, pages: dict[str, bytes], timeout: float) -> None:
+    def __init__(self, pool: WorkerPool, store, pages: Pages, timeout: float) -> None:
         from .queries import stored_queries
 
         self.pool, self.store, self.pages, self.timeout = pool, store, pages, timeout
@@ -115,8 +140,10 @@ class Endpoint:
         return Response(html.encode("utf-8"), media_type=_TEXT["html"])
 
     async def page(self, request: Request) -> Response:
+        from starlette.concurrency import run_in_threadpool
+
         path = request.path_params.get("path", "") or "index.html"
-        body = self.pages.get(path)
+        body = await run_in_threadpool(self.pages.get, path)  # the first one makes the pages
         if body is None and not path.endswith((".html", ".ttl", ".css", ".js")):
             body = self.pages.get(path.rstrip("/") + "/index.html")
         if body is None:
@@ -158,10 +185,9 @@ def serve(host: str = "127.0.0.1", port: int = 7878, timeout: float = 30.0, work
 
     from .compile import compiled
     from .errors import UsageError
-    from .site import build_site
     from .store import open_store
 
-    # bound first, so that a port in use fails at once rather than after the site's pages are made
+    # bound first, so that a port in use fails at once rather than after the store is opened
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
@@ -172,11 +198,9 @@ def serve(host: str = "127.0.0.1", port: int = 7878, timeout: float = 30.0, work
                          "choose another --port, or stop what is using it") from None
     try:
         store = open_store(use_cache=use_cache)
-        pages = build_site(store)
     except BaseException:
         sock.close()
         raise
-    pages["assets/query.js"] = resources_asset("query.js")
     sock.listen(128)
     bound_host, bound_port = sock.getsockname()[:2]
     pool = WorkerPool(str(compiled(use_cache=use_cache).store_path), size=workers)
@@ -187,7 +211,7 @@ def serve(host: str = "127.0.0.1", port: int = 7878, timeout: float = 30.0, work
     print(f"probgraph: serving the graph at http://{url_host}:{bound_port}/sparql "
           f"(read-only; pages at http://{url_host}:{bound_port}/, queries at /queries); "
           f"bound to {bound_host} port {bound_port}; Ctrl-C stops", file=sys.stderr, flush=True)
-    config = uvicorn.Config(create_app(Endpoint(pool, store, pages, timeout)), log_level="warning",
+    config = uvicorn.Config(create_app(Endpoint(pool, store, Pages(store), timeout)), log_level="warning",
                             access_log=False, lifespan="off")
     try:
         uvicorn.Server(config).run(sockets=[sock])
