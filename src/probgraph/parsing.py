@@ -153,9 +153,9 @@ def one_graph() -> rdflib.Graph:
     """An empty rdflib graph for pySHACL (its data and shapes graphs): rdflib's store without contexts
     (SimpleMemory), declared as one that keeps them. pySHACL refuses a store that does not say so (it wraps the
     data graph in an rdflib Dataset, which asks), but it reads each graph it is given as that one graph, so
-    a store holding exactly one graph answers every lookup as the default store would; the default store's
-    bookkeeping of contexts was a sixth of pySHACL's time on the whole graph and most of the cost of filling it
-    (the reports are the same: benchmarks/RESULTS.md, "ref-speed branch")."""
+    a store holding exactly one graph answers every lookup as the default store would. The default store's
+    bookkeeping of contexts was an eighth of pySHACL's time on the whole graph (14.4 -> 12.6 s of CPU) and 40% of
+    filling the graph; the reports are the same (tests/test_fast_shacl.py, benchmarks/RESULTS.md "ref-speed")."""
     from rdflib import Graph
 
     return Graph(store=_one_graph_store()())
@@ -218,8 +218,8 @@ def to_rdflib(triples: Iterable[ox.Triple], graph: rdflib.Graph | None = None) -
 
 
 # Each pyoxigraph term's rdflib term, made once per process: a graph names the same few terms many times, and
-# every entry's slice holds the ontology and much of the graph again (making them was a sixth of the
-# reference's time on an entry). rdflib terms are immutable values, so one serves every graph; the map is
+# every entry's slice holds the ontology and much of the graph again (to_rdflib on an entry's slice: 33 -> 20 ms
+# with this and the store's own add). rdflib terms are immutable values, so one serves every graph; the map is
 # emptied when it grows past the terms of a few real graphs.
 _TERMS: dict = {}
 _MAX_TERMS = 500_000
