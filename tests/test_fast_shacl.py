@@ -8,7 +8,7 @@ import pyoxigraph as ox
 import pytest
 
 from probgraph import fast_shacl, resources, validation
-from probgraph.parsing import read_turtle, to_rdflib
+from probgraph.parsing import one_graph, read_turtle, to_rdflib
 
 from conftest import ROOT
 from corpus import entry_report
@@ -111,3 +111,51 @@ def test_the_reference_parses_each_query_once_with_the_same_answers():
             this = {"this": URIRef("https://example.org/" + node)}
             assert list(ParsedOnce(g).query(text, initBindings=this)) == list(g.query(text, initBindings=this))
     assert _prepared.cache_info().misses == before + 1
+
+
+def corpus_triples() -> list[ox.Triple]:
+    ontology = [t for f in resources.turtle_files("ontology") for t in read_turtle(f)]
+    return ontology + [t for f in ENTRIES for t in read_turtle(f)]
+
+
+def test_the_one_graph_store_answers_as_rdflibs_default_store():
+    # parsing.one_graph, pySHACL's graphs: every lookup pattern, the length and a removal as rdflib's own store
+    from rdflib import Graph
+
+    triples = corpus_triples()
+    ours, theirs = to_rdflib(triples), to_rdflib(triples, Graph())
+    assert len(ours) == len(theirs) == len(set(triples)) > 1000
+    assert set(ours) == set(theirs)
+    for s, p, o in list(theirs)[::97]:
+        for pattern in [(s, None, None), (None, p, None), (None, None, o), (s, p, None), (s, None, o),
+                        (None, p, o), (s, p, o)]:
+            assert set(ours.triples(pattern)) == set(theirs.triples(pattern)), pattern
+    s, p, _ = next(iter(theirs))
+    for graph in (ours, theirs):
+        graph.remove((s, p, None))
+        graph.add((s, p, s))
+        graph.add((s, p, s))
+    assert len(ours) == len(theirs) and set(ours) == set(theirs)
+    assert len(one_graph()) == 0
+
+
+@pytest.mark.reference
+def test_pyshacl_reports_the_same_on_the_one_graph_store_as_on_rdflibs_own():
+    # the reference engine's data graph lives in parsing.one_graph's store: on every entry and example at once,
+    # pySHACL's report there is the report it gives on rdflib's default (context-aware) store, result for
+    # result and statement for statement (each result a fresh blank node; the other terms are the inputs')
+    from collections import Counter
+
+    from rdflib import Graph, URIRef
+    from rdflib.namespace import RDF
+
+    def described(report) -> Counter:
+        results = set(report.subjects(RDF.type, URIRef(fast_shacl.SH + "ValidationResult")))
+        return Counter(frozenset(report.predicate_objects(r)) for r in results)
+
+    triples = corpus_triples()
+    ours, our_report = validation.run_shacl(to_rdflib(triples))
+    theirs, their_report = validation.run_shacl(to_rdflib(triples, Graph()))
+    assert len(ours) > 50 and ours == theirs
+    assert len(our_report) == len(their_report)
+    assert described(our_report) == described(their_report)

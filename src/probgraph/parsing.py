@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import stat
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -141,27 +142,68 @@ def _slash_hint(data: bytes, line: int | None, column: int | None) -> str:
 def plain_graph() -> rdflib.Graph:
     """An empty rdflib graph in rdflib's store without contexts (SimpleMemory), for owlrl: it looks triples up
     millions of times, and the default store's bookkeeping of contexts took a fifth of its time on the real
-    graph (the closure is the same). pySHACL refuses such a store (it wants one that is context aware)."""
+    graph (the closure is the same). pySHACL's graphs are made by one_graph."""
     from rdflib import Graph
     from rdflib.plugins.stores.memory import SimpleMemory
 
     return Graph(store=SimpleMemory())
 
 
+def one_graph() -> rdflib.Graph:
+    """An empty rdflib graph for pySHACL (its data and shapes graphs): rdflib's store without contexts
+    (SimpleMemory), declared as one that keeps them. pySHACL refuses a store that does not say so (it wraps the
+    data graph in an rdflib Dataset, which asks), but it reads each graph it is given as that one graph, so
+    a store holding exactly one graph answers every lookup as the default store would. The default store's
+    bookkeeping of contexts was an eighth of pySHACL's time on the whole graph (14.4 -> 12.6 s of CPU) and 40% of
+    filling the graph; the reports are the same (tests/test_fast_shacl.py, benchmarks/RESULTS.md "ref-speed")."""
+    from rdflib import Graph
+
+    return Graph(store=_one_graph_store()())
+
+
+@cache
+def _one_graph_store() -> type:
+    from rdflib.plugins.stores.memory import SimpleMemory
+
+    class OneGraphMemory(SimpleMemory):
+        """SimpleMemory, for one graph: every context is that graph. It keeps a set of its triples, for its
+        length (pySHACL asks a data graph for it often; SimpleMemory counts its triples each time)."""
+
+        context_aware = True
+        graph_aware = True
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.held: set = set()
+
+        def add(self, triple, context, quoted=False) -> None:
+            if triple not in self.held:
+                self.held.add(triple)
+                super().add(triple, context, quoted)
+
+        def remove(self, triple_pattern, context=None) -> None:
+            self.held.difference_update([t for t, _ in self.triples(triple_pattern)])
+            super().remove(triple_pattern, context)
+
+        def __len__(self, context=None) -> int:
+            return len(self.held)
+
+    return OneGraphMemory
+
+
 def to_rdflib(triples: Iterable[ox.Triple], graph: rdflib.Graph | None = None) -> rdflib.Graph:
-    """Copy pyoxigraph triples into an rdflib Graph (for owlrl and pySHACL)."""
+    """Copy pyoxigraph triples into an rdflib graph: `graph`, or a new one for pySHACL (one_graph)."""
     import logging
     import warnings
-
-    from rdflib import BNode, Graph, Literal, URIRef
 
     # an ill-typed literal ("2019-02-30"^^xsd:date) is reported by validation; rdflib would log a traceback
     # and warn on stderr when it serialises one
     logging.getLogger("rdflib.term").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", "Serializing weird numerical", UserWarning)
-    g = graph if graph is not None else Graph()
-
-    made: dict = {}  # each term converted once: a graph names the same few terms many times
+    g = graph if graph is not None else one_graph()
+    if len(_TERMS) > _MAX_TERMS:
+        _TERMS.clear()
+    made = _TERMS
 
     def conv(term):
         found = made.get(term)
@@ -169,18 +211,30 @@ def to_rdflib(triples: Iterable[ox.Triple], graph: rdflib.Graph | None = None) -
             found = made[term] = _rdflib_term(term)
         return found
 
-    def _rdflib_term(term):
-        if isinstance(term, ox.NamedNode):
-            return URIRef(term.value)
-        if isinstance(term, ox.BlankNode):
-            return BNode(term.value)
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        dt = term.datatype.value
-        if dt == "http://www.w3.org/2001/XMLSchema#string":
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(dt))
-
+    add = g.store.add  # what Graph.add calls, without its checks that the terms are rdflib nodes (made here)
     for t in triples:
-        g.add((conv(t.subject), conv(t.predicate), conv(t.object)))
+        add((conv(t.subject), conv(t.predicate), conv(t.object)), g)
     return g
+
+
+# Each pyoxigraph term's rdflib term, made once per process: a graph names the same few terms many times, and
+# every entry's slice holds the ontology and much of the graph again (to_rdflib on an entry's slice: 33 -> 20 ms
+# with this and the store's own add). rdflib terms are immutable values, so one serves every graph; the map is
+# emptied when it grows past the terms of a few real graphs.
+_TERMS: dict = {}
+_MAX_TERMS = 500_000
+
+
+def _rdflib_term(term):
+    from rdflib import BNode, Literal, URIRef
+
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    dt = term.datatype.value
+    if dt == "http://www.w3.org/2001/XMLSchema#string":
+        return Literal(term.value)
+    return Literal(term.value, datatype=URIRef(dt))

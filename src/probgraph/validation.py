@@ -72,27 +72,42 @@ class Report:
 
 
 def shapes_graph() -> rdflib.Graph:
-    """All shapes files as one new rdflib graph. The files' terms are converted once while the files stay as
-    they are (making rdflib's terms was a third of the reference's time on an entry); each call gets a graph
-    of its own, as pySHACL adds two triples of its own to the shapes graph it is given."""
-    from rdflib import Graph
-
+    """All shapes files as one rdflib graph, made again only when a file changes (path, mtime, size): making
+    rdflib's terms and copying the triples was a tenth of the reference's time on an entry. pySHACL adds two
+    triples of its own to the shapes graph it is given (`owl:Class rdfs:subClassOf rdfs:Class`,
+    `owl:DatatypeProperty rdfs:subClassOf rdf:Property`) and nothing else, so a graph it has been given once
+    is what a fresh one becomes when it starts: every call sees the same shapes graph either way."""
     files = resources.turtle_files("shapes")
-    stamps = tuple((str(f), st.st_mtime_ns, st.st_size) for f in files for st in [f.stat()])
+    stamps = _stamps(files)
     if _shapes[0] != stamps:
         from .parsing import read_turtle, to_rdflib
 
         g = None
         for f in files:
             g = to_rdflib(read_turtle(f), g)
-        _shapes[:] = [stamps, list(g)]
-    g = Graph()
-    for triple in _shapes[1]:
-        g.add(triple)
-    return g
+        _shapes[:] = [stamps, g]
+    return _shapes[1]
 
 
-_shapes: list = [None, None]  # the shapes files' paths, times and sizes; their triples in rdflib
+_shapes: list = [None, None]  # the shapes files' paths, times and sizes; their rdflib graph
+
+
+def _stamps(files: list[Path]) -> tuple:
+    """The files' paths, modification times and sizes: what says a copy of their triples is still theirs."""
+    return tuple((str(f), st.st_mtime_ns, st.st_size) for f in files for st in [f.stat()])
+
+
+def _ontology_triples(files: list[Path]) -> list[ox.Triple]:
+    """The ontology files' triples, parsed again only when a file changes (every entry's context holds them)."""
+    stamps = _stamps(files)
+    if _ontology[0] != stamps:
+        from .parsing import read_turtle
+
+        _ontology[:] = [stamps, [t for f in files for t in read_turtle(f)]]
+    return _ontology[1]
+
+
+_ontology: list = [None, None]  # the ontology files' stamps (_stamps) and their triples
 
 
 def _term_text(node) -> str:
@@ -283,7 +298,8 @@ _BACKLINKS = {PG + n for n in ("holder", "ownedOrganisation", "aspectRating", "f
     PG + "coversArea", "http://purl.org/dc/terms/spatial"}  # territory shapes read an area's parts and coverers
 
 
-def _context(store: ox.Store, focus: list[str], entry: list[list[ox.Triple]]) -> list[ox.Triple]:
+def _context(store: ox.Store, focus: list[str], entry: list[list[ox.Triple]],
+             ontology: list[Path]) -> list[ox.Triple]:
     """The part of the graph the shapes read when they check the focus nodes, plus the ontology.
 
     Statements of the focus nodes and of the nodes they or the entry refer to; for the links that
@@ -319,10 +335,7 @@ def _context(store: ox.Store, focus: list[str], entry: list[list[ox.Triple]]) ->
                 {t.subject for t in triples if isinstance(t.subject, ox.NamedNode)}
     for node in mentioned:
         triples.update(q.triple for q in store.quads_for_pattern(node, rdf_type, None, ASSERTED_GRAPH))
-    for f in resources.turtle_files("ontology"):
-        from .parsing import read_turtle
-
-        triples.update(read_turtle(f))
+    triples.update(_ontology_triples(ontology))
     from .compile import triple_key
 
     return sorted(triples, key=triple_key)
@@ -384,8 +397,9 @@ def validate_entries(files: list[str], use_cache: bool = True, engine: str = "ru
         from .fast_shacl import report_of
 
         return Report(own, report_of([], not any(r.severity == "Violation" for r in own)))
-    context = _context(store, focus, parsed)
-    inside = _inside_data(files)
+    ontology, data = resources.turtle_files("ontology"), resources.turtle_files("data")
+    context = _context(store, focus, parsed, ontology)
+    inside = _inside_data(files, ontology + data)
     if inside:
         # a file already in data/ is compiled into the graph: check it against the graph without it
         others = _other_inputs(inside)
@@ -407,7 +421,7 @@ def validate_entries(files: list[str], use_cache: bool = True, engine: str = "ru
         file, line = _locate(r.focus, r.path, texts)
         own.append(Result(**{**asdict(r), "file": file, "line": line, "hint": _hint(r, store)}))
     own.extend(_entry_checks(files, parsed, texts, store))
-    own.extend(_duplicates(files, parsed, texts, store, others))
+    own.extend(_duplicates(files, parsed, texts, store, others, data))
     own.sort(key=lambda r: (r.severity != "Violation", r.file, r.line, r.focus, r.path, r.message))
     return Report(own, report_for(own))
 
@@ -503,10 +517,23 @@ def _locate(focus: str, path: str, texts: dict[str, str]) -> tuple[str, int]:
     return "", 0
 
 
-def _inside_data(files: list[str]) -> set[str]:
-    """The entry files that are part of the compiled graph (under data/)."""
-    inputs = {p.resolve() for p in resources.graph_inputs()}
-    return {f for f in files if Path(f).resolve() in inputs}
+def _inside_data(files: list[str], inputs: list[Path]) -> set[str]:
+    """The entry files that are part of the compiled graph (`inputs`): the same file once both paths are
+    resolved. Only an input that is the same file as an entry (device and inode) can resolve to it, so only
+    those are resolved (resolving all 150 cost 15 ms an entry)."""
+    import os
+
+    same = {(st.st_dev, st.st_ino) for f in files for st in [os.stat(f)]}
+    candidates = set()
+    for p in inputs:
+        try:
+            st = os.stat(p)
+        except OSError:  # gone since the folder was walked: resolve it as before
+            candidates.add(p.resolve())
+            continue
+        if (st.st_dev, st.st_ino) in same:
+            candidates.add(p.resolve())
+    return {f for f in files if Path(f).resolve() in candidates}
 
 
 def _other_inputs(inside: set[str]) -> set[ox.Triple]:
@@ -518,7 +545,7 @@ def _other_inputs(inside: set[str]) -> set[ox.Triple]:
 
 
 def _duplicates(files: list[str], parsed: list[list[ox.Triple]], texts: dict[str, str], store: ox.Store,
-                others: set[ox.Triple] | None) -> list[Result]:
+                others: set[ox.Triple] | None, data_files: list[Path]) -> list[Result]:
     """A node the entry defines (gives a type and a label) that the graph already defines, named as a duplicate.
 
     A file may add a kind and facts to a node that another file defines, as data/territory/ adds the areas'
@@ -528,7 +555,6 @@ def _duplicates(files: list[str], parsed: list[list[ox.Triple]], texts: dict[str
     from .locate import subject_line, where_defined
 
     rdf_type, label = ox.NamedNode(RDF_TYPE), ox.NamedNode(RDFS_LABEL)
-    data_files = resources.turtle_files("data")
     out = []
     for f, triples in zip(files, parsed, strict=False):
         mine = Path(f).resolve()
