@@ -555,13 +555,16 @@ def _duplicates(files: list[str], parsed: list[list[ox.Triple]], texts: dict[str
     from .locate import subject_line, where_defined
 
     rdf_type, label = ox.NamedNode(RDF_TYPE), ox.NamedNode(RDFS_LABEL)
+    # the nodes the other inputs give both a type and a label (one pass over them, not one a node)
+    defined = ({t.subject for t in others if t.predicate == rdf_type}
+               & {t.subject for t in others if t.predicate == label}) if others is not None else set()
     out = []
     for f, triples in zip(files, parsed, strict=False):
         mine = Path(f).resolve()
         typed = {t.subject for t in triples if t.predicate == rdf_type and isinstance(t.subject, ox.NamedNode)}
         for node in sorted(typed & {t.subject for t in triples if t.predicate == label}, key=lambda n: n.value):
             if others is not None:
-                known = {t.predicate for t in others if t.subject == node} >= {rdf_type, label}
+                known = node in defined
             else:
                 known = all(any(True for _ in store.quads_for_pattern(node, p, None, ASSERTED_GRAPH))
                             for p in (rdf_type, label))
