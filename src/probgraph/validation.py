@@ -72,42 +72,42 @@ class Report:
 
 
 def shapes_graph() -> rdflib.Graph:
-    """All shapes files as one rdflib graph, made again only when a file changes (path, mtime, size): making
-    rdflib's terms and copying the triples was a tenth of the reference's time on an entry. pySHACL adds two
-    triples of its own to the shapes graph it is given (`owl:Class rdfs:subClassOf rdfs:Class`,
-    `owl:DatatypeProperty rdfs:subClassOf rdf:Property`) and nothing else, so a graph it has been given once
-    is what a fresh one becomes when it starts: every call sees the same shapes graph either way."""
-    files = resources.turtle_files("shapes")
-    stamps = _stamps(files)
-    if _shapes[0] != stamps:
+    """All shapes files as one rdflib graph, made again only when a file changes: making rdflib's terms and
+    copying the triples was a tenth of the reference's time on an entry. pySHACL adds two triples of its own to
+    the shapes graph it is given (`owl:Class rdfs:subClassOf rdfs:Class`, `owl:DatatypeProperty
+    rdfs:subClassOf rdf:Property`) and nothing else, so a graph it has been given once is what a fresh one
+    becomes when it starts: every call sees the same shapes graph either way."""
+    def make(files: list[Path]) -> rdflib.Graph:
         from .parsing import read_turtle, to_rdflib
 
         g = None
         for f in files:
             g = to_rdflib(read_turtle(f), g)
-        _shapes[:] = [stamps, g]
-    return _shapes[1]
+        return g
 
-
-_shapes: list = [None, None]  # the shapes files' paths, times and sizes; their rdflib graph
-
-
-def _stamps(files: list[Path]) -> tuple:
-    """The files' paths, modification times and sizes: what says a copy of their triples is still theirs."""
-    return tuple((str(f), st.st_mtime_ns, st.st_size) for f in files for st in [f.stat()])
+    return _while_unchanged("shapes", resources.turtle_files("shapes"), make)
 
 
 def _ontology_triples(files: list[Path]) -> list[ox.Triple]:
     """The ontology files' triples, parsed again only when a file changes (every entry's context holds them)."""
-    stamps = _stamps(files)
-    if _ontology[0] != stamps:
+    def make(files: list[Path]) -> list[ox.Triple]:
         from .parsing import read_turtle
 
-        _ontology[:] = [stamps, [t for f in files for t in read_turtle(f)]]
-    return _ontology[1]
+        return [t for f in files for t in read_turtle(f)]
+
+    return _while_unchanged("ontology", files, make)
 
 
-_ontology: list = [None, None]  # the ontology files' stamps (_stamps) and their triples
+def _while_unchanged(name: str, files: list[Path], make):
+    """What `make(files)` gave, made again only when a file's path, modification time or size changes."""
+    stamps = tuple((str(f), st.st_mtime_ns, st.st_size) for f in files for st in [f.stat()])
+    held = _MADE.get(name)
+    if held is None or held[0] != stamps:
+        held = _MADE[name] = (stamps, make(files))
+    return held[1]
+
+
+_MADE: dict[str, tuple] = {}  # name -> (the files' stamps, what was made of them), one per process
 
 
 def _term_text(node) -> str:
