@@ -230,11 +230,14 @@ def validate_graph(use_cache: bool = True, engine: str = "rudof") -> Report:
 
 
 def shapes_nt() -> bytes:
-    """All shapes files as N-Triples (blank-node labels kept, so results can be traced to their shapes)."""
-    from .parsing import read_turtle
+    """All shapes files as N-Triples (blank-node labels kept, so results can be traced to their shapes), made
+    again only when a file changes (rudof reads them on every entry)."""
+    def make(files: list[Path]) -> bytes:
+        from .parsing import read_turtle
 
-    return ox.serialize([t for f in resources.turtle_files("shapes") for t in read_turtle(f)],
-                        format=ox.RdfFormat.N_TRIPLES)
+        return ox.serialize([t for f in files for t in read_turtle(f)], format=ox.RdfFormat.N_TRIPLES)
+
+    return _while_unchanged("shapes-nt", resources.turtle_files("shapes"), make)
 
 
 def _in_files(results: list[Result], files: list[Path]) -> list[Result]:
@@ -440,7 +443,7 @@ def _shacl_on(engine: str, triples: list[ox.Triple], focus: list[str]):
         return results, lambda own: _filtered_report(report, own)
     from .fast_shacl import report_of, run_on
 
-    found = run_on(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), shapes_nt(), set(focus))
+    found = run_on(triples, shapes_nt(), set(focus))
     keyed = {r.key(): entries for r, entries in found.items()}
     return list(found), lambda own: report_of([e for r in own for e in keyed.get(r.key(), [])],
                                               not any(r.severity == "Violation" for r in own))
