@@ -14,7 +14,6 @@ CONTRIBUTING.md walk through (examples/README.md lists them). Every entry starts
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,14 +56,20 @@ def entry_report(path: Path, engine: str = "rudof"):
     test_shapes checks rudof's report on each entry against the entry's header, and test_fast_shacl checks
     the same report against pySHACL's; suite_speed.py sends the tests of one entry to one xdist worker, so
     rudof validates each entry once per run instead of twice. Each caller gets its own list of results."""
-    from probgraph.validation import Report
-
-    report = _entry_report(str(path), engine)
-    return Report(list(report.results), report.report_turtle)
+    return entry_reports(path, (engine,))[0]
 
 
-@cache
-def _entry_report(path: str, engine: str):
-    from probgraph.validation import validate_entries
+def entry_reports(path: Path, engines: tuple[str, ...] = ("rudof", "pyshacl")) -> list:
+    """entry_report for each engine; the engines not yet asked for check one preparation of the entry
+    (validation.prepare_entries: parsing, the store, the focus and the graph's slice), made for them together."""
+    from probgraph.validation import Report, check_entries, prepare_entries
 
-    return validate_entries([path], engine=engine)
+    missing = [e for e in engines if (str(path), e) not in _REPORTS]
+    if missing:
+        prepared = prepare_entries([str(path)])
+        for engine in missing:
+            _REPORTS[str(path), engine] = check_entries(prepared, engine)
+    return [Report(list(r.results), r.report_turtle) for r in (_REPORTS[str(path), e] for e in engines)]
+
+
+_REPORTS: dict = {}  # (entry, engine) -> its report, for this process

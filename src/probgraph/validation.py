@@ -373,17 +373,42 @@ def _succession_component(store: ox.Store, nodes: set[str]) -> set[ox.Triple]:
     return found
 
 
+@dataclass
+class Prepared:
+    """The half of validating entries that no SHACL engine changes: the entries parsed, the graph's store, the
+    focus nodes, the slice of the graph around them, and the checks that are not SHACL's. Made once, it can
+    be checked by either engine (check_entries): the engine comparison makes it once for both."""
+
+    files: list[str]
+    parsed: list[list[ox.Triple]]
+    texts: dict[str, str]
+    store: ox.Store
+    focus: list[str]
+    context: list[ox.Triple]
+    existing: set[str]
+    own_checks: list[Result]  # _entry_checks, then _duplicates (none of them SHACL's)
+
+
 def validate_entries(files: list[str], use_cache: bool = True, engine: str = "rudof") -> Report:
     """Validate new entries with the graph; report only what they add or break.
 
     engine: "rudof" (fast, the default) or "pyshacl" (the reference); a test holds them equal on every
     test entry and example.
     """
+    _known(engine)
+    return check_entries(prepare_entries(files, use_cache), engine)
+
+
+def _known(engine: str) -> None:
+    if engine not in ENGINES:
+        raise UsageError(f"unknown SHACL engine {engine!r}", f"use one of: {', '.join(ENGINES)}")
+
+
+def prepare_entries(files: list[str], use_cache: bool = True) -> Prepared:
+    """Everything validate_entries does before and besides SHACL."""
     from .parsing import read_turtle
     from .store import open_store
 
-    if engine not in ENGINES:
-        raise UsageError(f"unknown SHACL engine {engine!r}", f"use one of: {', '.join(ENGINES)}")
     parsed = [read_turtle(f) for f in files]
     texts = {f: Path(f).read_text(encoding="utf-8", errors="replace") for f in files}
     store = open_store(use_cache=use_cache)
@@ -397,9 +422,7 @@ def validate_entries(files: list[str], use_cache: bool = True, engine: str = "ru
         else:
             own.append(Result("Violation", "", "", "the entry holds no triples", "", "", files[0], 0,
                               "write the new inspection, organisation or event in Turtle"))
-        from .fast_shacl import report_of
-
-        return Report(own, report_of([], not any(r.severity == "Violation" for r in own)))
+        return Prepared(files, parsed, texts, store, focus, [], set(), own)
     ontology, data = resources.turtle_files("ontology"), resources.turtle_files("data")
     context = _context(store, focus, parsed, ontology)
     inside = _inside_data(files, ontology + data)
@@ -411,9 +434,22 @@ def validate_entries(files: list[str], use_cache: bool = True, engine: str = "ru
     else:
         others = None
     existing = {t.subject.value for t in context if isinstance(t.subject, ox.NamedNode)}
-    results, report_for = _shacl_on(engine, context + [t for triples in parsed for t in triples], focus)
+    own = _entry_checks(files, parsed, texts, store) + _duplicates(files, parsed, texts, store, others, data)
+    return Prepared(files, parsed, texts, store, focus, context, existing, own)
+
+
+def check_entries(prepared: Prepared, engine: str = "rudof") -> Report:
+    """validate_entries' report from prepared entries, by one engine (prepared is not changed)."""
+    _known(engine)
+    focus, context = prepared.focus, prepared.context
+    if not focus:
+        from .fast_shacl import report_of
+
+        own = list(prepared.own_checks)
+        return Report(own, report_of([], not any(r.severity == "Violation" for r in own)))
+    results, report_for = _shacl_on(engine, context + [t for triples in prepared.parsed for t in triples], focus)
     baseline: set[tuple] = set()
-    old_nodes = [n for n in focus if n in existing]
+    old_nodes = [n for n in focus if n in prepared.existing]
     if any(expand(r.focus) in old_nodes for r in results):
         # only then can a result be the graph's own: check those nodes without the entry
         baseline = {r.key() for r in _shacl_on(engine, context, old_nodes)[0]}
@@ -421,10 +457,9 @@ def validate_entries(files: list[str], use_cache: bool = True, engine: str = "ru
     for r in results:
         if r.key() in baseline:
             continue
-        file, line = _locate(r.focus, r.path, texts)
-        own.append(Result(**{**asdict(r), "file": file, "line": line, "hint": _hint(r, store)}))
-    own.extend(_entry_checks(files, parsed, texts, store))
-    own.extend(_duplicates(files, parsed, texts, store, others, data))
+        file, line = _locate(r.focus, r.path, prepared.texts)
+        own.append(Result(**{**asdict(r), "file": file, "line": line, "hint": _hint(r, prepared.store)}))
+    own.extend(prepared.own_checks)
     own.sort(key=lambda r: (r.severity != "Violation", r.file, r.line, r.focus, r.path, r.message))
     return Report(own, report_for(own))
 
