@@ -34,7 +34,6 @@ LONGEST = (
 
 # Next longest (10-20 s each): started right after the groups, so that none of them is left to end the run.
 LONG = (
-    "tests/test_territory.py::test_coverage_of_every_place_finds_each_level",
     "tests/test_native_reasoner.py::test_native_closure_equals_owlrl_on_a_generated_graph",
     "tests/test_site.py::test_build_is_deterministic_and_replaces_only_its_own_folder",
 )
