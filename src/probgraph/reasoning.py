@@ -62,8 +62,7 @@ def _copy(graph: Graph) -> Graph:
     from .parsing import one_graph
 
     copy = one_graph()
-    for triple in graph:
-        copy.add(triple)
+    copy.store.extend(graph)  # a HeldStore (one_graph's) takes the triples of `graph`, one_graph's too, at once
     return copy
 
 
