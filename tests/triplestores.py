@@ -117,6 +117,8 @@ DirsAllowed              = ., {db}
 NumberOfBuffers          = 10000
 MaxDirtyBuffers          = 6000
 ThreadsPerQuery          = 2
+MaxOptimizeLayouts       = 100
+StopCompilerWhenXOverRunTime = 1
 
 [HTTPServer]
 ServerPort               = 127.0.0.1:{http_port}
