@@ -78,3 +78,24 @@ def test_file_uses_the_canonical_prefixes_and_no_escaped_names(path):
     kinds = [f"{PGID}{f}/" for f in INSTANCE_FOLDERS.values()] + [f"{PGV}{s}/" for s in CONCEPT_SCHEMES]
     body = DECLARATION.sub("", text)
     assert not any(f"<{k}" in body for k in kinds), f"{path.name}: write the prefixed name, not the full IRI"
+
+
+def test_compact_gives_the_longest_namespace_that_leaves_a_plain_local_part(store):
+    # every IRI of the compiled graph, and some that no prefix fits or only a shorter one does: the prefixed
+    # name is that of the longest namespace whose local part needs no escapes (PLAIN), else the IRI itself
+    from probgraph.namespaces import PREFIXES
+
+    iris = {t.value for q in store for t in (q.subject, q.predicate, q.object) if isinstance(t, ox.NamedNode)}
+    iris |= {PGID, PGID + "org/", PGID + "org/a/b", PGID + "org/-x", PGID + "org/x.", "https://example.org/x",
+             "urn:x:y#z", PGV + "rating"}
+    assert len(iris) > 1000
+    for iri in iris:
+        fits = sorted((-len(ns), p) for p, ns in PREFIXES.items()
+                      if iri.startswith(ns) and (iri == ns or PLAIN.fullmatch(iri[len(ns):])))
+        want = f"{fits[0][1]}:{iri[-fits[0][0]:]}" if fits else iri
+        assert compact(iri) == want, iri
+        if fits:
+            assert expand(want) == iri
+
+
+PLAIN = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_-])?")

@@ -72,8 +72,7 @@ PREFIXES: dict[str, str] = {
 }
 
 _WIDTH = max(len(p) for p in PREFIXES) + 2  # one column for the IRIs in every file's header
-# namespaces longest first: an IRI is compacted with the most specific prefix that fits
-_BY_LENGTH = sorted(PREFIXES.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+_BY_NAMESPACE = {ns: prefix for prefix, ns in sorted(PREFIXES.items(), reverse=True)}  # first prefix of a namespace
 # the local part of a prefixed name as probgraph writes it, no escapes needed: [A-Za-z0-9_]([A-Za-z0-9_.-]*[^.])?
 # (checked without `re`, which costs a warm query milliseconds to import)
 _LOCAL_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
@@ -92,12 +91,18 @@ def prefix_for_folder(folder: str) -> str | None:
 
 
 def compact(iri: str) -> str:
-    """The prefixed name files and the CLI use for an IRI; the IRI itself when no prefix fits."""
-    for prefix, ns in _BY_LENGTH:
-        if iri.startswith(ns):
-            local = iri[len(ns):]
-            if local == "" or _plain_local(local):
-                return f"{prefix}:{local}"
+    """The prefixed name files and the CLI use for an IRI; the IRI itself when no prefix fits.
+
+    Every namespace ends with '/' or '#' and a plain local part has neither, so the one namespace that can give
+    a prefixed name is the IRI up to its last '/' or '#': one dictionary lookup instead of a scan of every
+    namespace (a site build compacts some 22,000 IRIs).
+    """
+    end = max(iri.rfind("/"), iri.rfind("#")) + 1
+    prefix = _BY_NAMESPACE.get(iri[:end])
+    if prefix is not None:
+        local = iri[end:]
+        if local == "" or _plain_local(local):
+            return f"{prefix}:{local}"
     return iri
 
 
