@@ -62,21 +62,19 @@ def test_native_closure_equals_owlrl_on_the_real_graph():
     assert unexplained == set()
 
 
-# owlrl as shipped, then with reasoning.CachedTerms, on one graph (the ontology and a functional property's
-# equality): in a fresh process, as the terms stay cached in owlrl's modules once given
+# owlrl as shipped on rdflib's default graph, then through reasoning.close (reasoning.CachedTerms) on
+# parsing.one_graph (ref_graph.HeldGraph), compile's owlrl path, both from the same terms (parsing.to_rdflib):
+# in a fresh process, as the terms stay cached in owlrl's modules once given
 SAME_CLOSURE = """
 import sys
-from pathlib import Path
 import owlrl
 from rdflib import Graph
 from rdflib.namespace import DefinedNamespaceMeta
-from probgraph import reasoning
-given = Graph()
-for f in sys.argv[1:]:
-    given.parse(f)
+from probgraph import parsing, reasoning
+from probgraph.ref_graph import HeldGraph
+given = parsing.to_rdflib([t for f in sys.argv[1:] for t in parsing.read_turtle(f)], Graph())
 closures = []
-for cached in (False, True):
-    graph = Graph()
+for cached, graph in ((False, Graph()), (True, parsing.one_graph())):
     for t in given:
         graph.add(t)
     if cached:
@@ -86,12 +84,13 @@ for cached in (False, True):
         owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False,
                                datatype_axioms=False).expand(graph)
     assert isinstance(owlrl.OWLRL.OWL, reasoning.CachedTerms) == cached
+    assert isinstance(graph, HeldGraph) == cached and (type(graph) is Graph) != cached
     closures.append(set(graph))
 print(len(given), len(closures[0]), closures[0] == closures[1])
 """
 
 
-def test_owlrl_with_cached_namespace_terms_gives_owlrl_s_own_closure(tmp_path):
+def test_owlrl_through_reasoning_close_on_the_held_graph_gives_owlrl_s_own_closure(tmp_path):
     entry = tmp_path / "entry.ttl"
     entry.write_text("@prefix pg: <https://w3id.org/probgraph/ontology#> . @prefix ex: <https://example.org/> .\n"
                      "ex:i pg:overallRating ex:a , ex:b . ex:a pg:rank 1 .\n", encoding="utf-8")

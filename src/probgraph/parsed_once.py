@@ -19,6 +19,8 @@ from rdflib import Graph
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
 
+from .ref_graph import HeldGraph
+
 _PREFIX_LINE = re.compile(r"PREFIX (\S*): <[^>]*>")
 
 
@@ -42,8 +44,11 @@ def _prepared(text: str, namespaces: tuple[tuple[str, Any], ...], base: str | No
     return prepareQuery(text, initNs=dict(namespaces), base=base)
 
 
-class ParsedOnce(Graph):
-    """The same store and triples as the graph it views; `query` parses a given text once per process."""
+class ParsedOnce(HeldGraph):
+    """The same store and triples as the graph it views; `query` parses a given text once per process.
+
+    On a HeldStore (parsing.one_graph's) its lookups go to the store's indexes, as the graph's own do.
+    """
 
     def __init__(self, graph: Graph) -> None:
         super().__init__(store=graph.store, identifier=graph.identifier, namespace_manager=graph.namespace_manager)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import stat
 from collections.abc import Iterable
-from functools import cache
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -139,62 +138,24 @@ def _slash_hint(data: bytes, line: int | None, column: int | None) -> str:
     return ""
 
 
-def plain_graph() -> rdflib.Graph:
-    """An empty rdflib graph in rdflib's store without contexts (SimpleMemory), for owlrl: it looks triples up
-    millions of times, and the default store's bookkeeping of contexts took a fifth of its time on the real
-    graph (the closure is the same). pySHACL's graphs are made by one_graph."""
-    from rdflib import Graph
-    from rdflib.plugins.stores.memory import SimpleMemory
-
-    return Graph(store=SimpleMemory())
-
-
 def one_graph() -> rdflib.Graph:
-    """An empty rdflib graph for pySHACL (its data and shapes graphs): rdflib's store without contexts
-    (SimpleMemory), declared as one that keeps them. pySHACL refuses a store that does not say so (it wraps the
-    data graph in an rdflib Dataset, which asks), but it reads each graph it is given as that one graph, so
-    a store holding exactly one graph answers every lookup as the default store would. The default store's
-    bookkeeping of contexts was an eighth of pySHACL's time on the whole graph (14.4 -> 12.6 s of CPU) and 40% of
-    filling the graph; the reports are the same (tests/test_fast_shacl.py, benchmarks/RESULTS.md "ref-speed")."""
-    from rdflib import Graph
+    """An empty rdflib graph for the references: owlrl's closure, pySHACL's data and shapes graphs.
 
-    return Graph(store=_one_graph_store()())
+    ref_graph.HeldGraph answers rdflib's lookups from a set and three indexes of its triples; rdflib's default
+    store's bookkeeping of contexts and its generators a lookup were most of owlrl's time on the real graph
+    ("Suite speed, fifth pass" in docs/design-decisions.md).
+    """
+    from .ref_graph import HeldGraph
 
-
-@cache
-def _one_graph_store() -> type:
-    from rdflib.plugins.stores.memory import SimpleMemory
-
-    class OneGraphMemory(SimpleMemory):
-        """SimpleMemory, for one graph: every context is that graph. It keeps a set of its triples, for its
-        length (pySHACL asks a data graph for it often; SimpleMemory counts its triples each time)."""
-
-        context_aware = True
-        graph_aware = True
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.held: set = set()
-
-        def add(self, triple, context, quoted=False) -> None:
-            if triple not in self.held:
-                self.held.add(triple)
-                super().add(triple, context, quoted)
-
-        def remove(self, triple_pattern, context=None) -> None:
-            self.held.difference_update([t for t, _ in self.triples(triple_pattern)])
-            super().remove(triple_pattern, context)
-
-        def __len__(self, context=None) -> int:
-            return len(self.held)
-
-    return OneGraphMemory
+    return HeldGraph()
 
 
 def to_rdflib(triples: Iterable[ox.Triple], graph: rdflib.Graph | None = None) -> rdflib.Graph:
     """Copy pyoxigraph triples into an rdflib graph: `graph`, or a new one for pySHACL (one_graph)."""
     import logging
     import warnings
+
+    from .ref_graph import HeldStore
 
     # an ill-typed literal ("2019-02-30"^^xsd:date) is reported by validation; rdflib would log a traceback
     # and warn on stderr when it serialises one
@@ -203,6 +164,7 @@ def to_rdflib(triples: Iterable[ox.Triple], graph: rdflib.Graph | None = None) -
     g = graph if graph is not None else one_graph()
     if len(_TERMS) > _MAX_TERMS:
         _TERMS.clear()
+        _TERMS.update(_NAMED)
     made = _TERMS
 
     def conv(term):
@@ -211,9 +173,13 @@ def to_rdflib(triples: Iterable[ox.Triple], graph: rdflib.Graph | None = None) -
             found = made[term] = _rdflib_term(term)
         return found
 
-    add = g.store.add  # what Graph.add calls, without its checks that the terms are rdflib nodes (made here)
-    for t in triples:
-        add((conv(t.subject), conv(t.predicate), conv(t.object)), g)
+    converted = ((conv(t.subject), conv(t.predicate), conv(t.object)) for t in triples)
+    store = g.store
+    if isinstance(store, HeldStore):
+        store.extend(converted)
+    else:  # what Graph.add calls, without its checks that the terms are rdflib nodes (made here)
+        for triple in converted:
+            store.add(triple, g)
     return g
 
 
@@ -223,6 +189,22 @@ def to_rdflib(triples: Iterable[ox.Triple], graph: rdflib.Graph | None = None) -
 # emptied when it grows past the terms of a few real graphs.
 _TERMS: dict = {}
 _MAX_TERMS = 500_000
+_NAMED: dict = {}  # the IRIs the references' own code names (interned), kept when _TERMS is emptied
+
+
+def interned(term: rdflib.URIRef) -> rdflib.URIRef:
+    """The one URIRef object this process's graphs use for this IRI (`term` itself if none has been made).
+
+    A store finds a key by its hash and then by identity, and only when the objects differ calls rdflib's
+    `__eq__` (Python, comparing the strings): owlrl's rules name `OWL.sameAs` and its kind millions of times, so
+    the terms they name are made the very objects the graph holds.
+    """
+    key = ox.NamedNode(str(term))
+    found = _TERMS.get(key)
+    if found is None:
+        found = _TERMS[key] = term
+    _NAMED[key] = found
+    return found
 
 
 def _rdflib_term(term):
@@ -234,7 +216,10 @@ def _rdflib_term(term):
         return BNode(term.value)
     if term.language:
         return Literal(term.value, lang=term.language)
-    dt = term.datatype.value
-    if dt == "http://www.w3.org/2001/XMLSchema#string":
+    dt = term.datatype
+    if dt.value == "http://www.w3.org/2001/XMLSchema#string":
         return Literal(term.value)
-    return Literal(term.value, datatype=URIRef(dt))
+    found = _TERMS.get(dt)  # the datatype's one URIRef: Literal's __eq__ compares datatypes
+    if found is None:
+        found = _TERMS[dt] = URIRef(dt.value)
+    return Literal(term.value, datatype=found)

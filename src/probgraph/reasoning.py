@@ -28,10 +28,10 @@ def close_owlrl(asserted: list[ox.Triple], rule_files: list[rules.RuleFile]) -> 
     nothing does), instead of closing the asserted triples again from the start. Each round's cleaning is
     made on a copy. This is the same fixpoint: the closure of the asserted triples and the custom rules'.
     """
-    from .parsing import plain_graph, to_rdflib
+    from .parsing import one_graph, to_rdflib
 
     custom = [r for r in rule_files if r.kind == "custom"]
-    graph = to_rdflib(asserted, plain_graph())
+    graph = to_rdflib(asserted, one_graph())
     given = _copy(graph)  # the asserted triples, for each round's cleaning
     for _ in range(rules.MAX_ROUNDS):
         close(graph)
@@ -59,11 +59,10 @@ def close_owlrl(asserted: list[ox.Triple], rule_files: list[rules.RuleFile]) -> 
 
 
 def _copy(graph: Graph) -> Graph:
-    from .parsing import plain_graph
+    from .parsing import one_graph
 
-    copy = plain_graph()
-    for triple in graph:
-        copy.add(triple)
+    copy = one_graph()
+    copy.store.extend(graph)  # a HeldStore (one_graph's) takes the triples of `graph`, one_graph's too, at once
     return copy
 
 
@@ -93,7 +92,9 @@ class CachedTerms:
         self._namespace = namespace
 
     def __getattr__(self, name: str):
-        term = getattr(self._namespace, name)
+        from .parsing import interned
+
+        term = interned(getattr(self._namespace, name))  # the very object the graphs hold (parsing.interned)
         setattr(self, name, term)
         return term
 
