@@ -12,6 +12,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"
+# pytest rewrites each test module's asserts when it imports it, and keeps the result in __pycache__ (git
+# ignores it) unless bytecode writing is off, as PYTHONDONTWRITEBYTECODE turns it off on the project's machine:
+# then every worker of every run rewrote all of them again (1.9 s of CPU a worker; benchmarks/RESULTS.md,
+# "lead's sixth round"). The same policy as compile_bytecode below: the bytecode Python writes when the variable
+# is unset. A fresh checkout's first run still rewrites them once.
+sys.dont_write_bytecode = False
 pytest_plugins = ["triplestores",  # the Oxigraph and Virtuoso fixtures (tests/triplestores.py)
                   "suite_speed"]  # longest tests first, servers once per run (tests/suite_speed.py)
 
