@@ -21,6 +21,7 @@ the order changes.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -113,3 +114,11 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             from _pytest.nodeid import NodeId
 
             item._id = NodeId.parse(item.nodeid + suffix)
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto` starts one worker more than there are cores: some tests wait (on Virtuoso starting, on a query's
+    deadline, on Chromium), and a third worker on this 2-core machine uses that time. README's `pytest` on main
+    at 00:45-00:57 today: 127.4 s with two workers, 116.7 and 122.3 s with three, 119.3 s with four
+    (benchmarks/RESULTS.md, "lead's sixth round")."""
+    return len(os.sched_getaffinity(0)) + 1
