@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
+from functools import lru_cache
 
 import pyoxigraph as ox
 
@@ -147,18 +148,12 @@ def _ancestors(kinds: set, supers: dict) -> set:
     return seen
 
 
+@lru_cache(maxsize=1)  # the last shapes text
 def _parsed_shapes(shapes_nt: bytes) -> tuple[list[ox.Triple], ox.Dataset]:
     """The shapes' triples, and a dataset of them to look results up in, parsed once per text. N-Triples keep
     the shapes' blank-node labels, so rudof's source shapes can be looked up in the dataset."""
-    held = _PARSED.get(shapes_nt)
-    if held is None:
-        _PARSED.clear()
-        triples = list(ox.parse(shapes_nt, format=ox.RdfFormat.N_TRIPLES))
-        held = _PARSED[shapes_nt] = (triples, ox.Dataset(ox.parse(shapes_nt, format=ox.RdfFormat.N_TRIPLES)))
-    return held
-
-
-_PARSED: dict[bytes, tuple[list[ox.Triple], ox.Dataset]] = {}  # the last shapes text -> its triples, dataset
+    triples = list(ox.parse(shapes_nt, format=ox.RdfFormat.N_TRIPLES))
+    return triples, ox.Dataset(triples)
 
 
 def _validated(data_nt: bytes, shapes_nt: bytes) -> tuple:
