@@ -104,6 +104,21 @@ def test_entry_report_holds_only_the_entrys_results():
     assert conforms == ["false"]
 
 
+def test_pyshacl_is_advanced_only_for_shapes_that_use_shacl_af():
+    # run_shacl turns pySHACL's advanced mode on only when the shapes use a SHACL-AF feature, the only things that
+    # mode reads: the project's shapes use none, and each kind of SHACL-AF statement turns it on
+    assert not validation.uses_shacl_af(validation.shapes_graph())
+    head = ("@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <https://example.org/> . "
+            "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> . ex:s a sh:NodeShape ; sh:targetClass ex:C . ")
+    statements = ["ex:s sh:rule ex:r .", "ex:s sh:target ex:t .", "ex:p sh:expression ex:e .",
+                  "ex:f a sh:SPARQLFunction .", "ex:f a sh:Function .", "ex:r a sh:TripleRule .",
+                  "ex:r a sh:SPARQLRule .", "ex:T rdfs:subClassOf sh:Target ."]
+    assert not validation.uses_shacl_af(to_rdflib(ox.parse(head.encode(), format=ox.RdfFormat.TURTLE)))
+    for statement in statements:
+        shapes = to_rdflib(ox.parse((head + statement).encode(), format=ox.RdfFormat.TURTLE))
+        assert validation.uses_shacl_af(shapes), statement
+
+
 def test_unknown_engine_is_refused():
     with pytest.raises(validation.UsageError):
         validation.validate_entries([str(ENTRIES[0])], engine="fast")
@@ -129,6 +144,15 @@ def test_the_reference_parses_each_query_once_with_the_same_answers():
             this = {"this": URIRef("https://example.org/" + node)}
             assert list(ParsedOnce(g).query(text, initBindings=this)) == list(g.query(text, initBindings=this))
     assert _prepared.cache_info().misses == before + 1
+    # a prefix the text does not declare is the graph's, as it is when the query is asked
+    late = "SELECT ?o WHERE { late:a late:p ?o }"
+    g.add((URIRef("urn:x:a"), URIRef("urn:x:p"), URIRef("urn:x:z")))
+    found = []
+    for namespace in ("https://example.org/", "urn:x:"):
+        g.bind("late", namespace, replace=True)
+        found.append(list(ParsedOnce(g).query(late)))
+        assert found[-1] == list(g.query(late))
+    assert found[0] != found[1]
 
 
 def corpus_triples() -> list[ox.Triple]:

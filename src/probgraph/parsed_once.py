@@ -15,7 +15,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from rdflib import Graph
+from rdflib import Graph, URIRef
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
 
@@ -44,6 +44,18 @@ def _prepared(text: str, namespaces: tuple[tuple[str, Any], ...], base: str | No
     return prepareQuery(text, initNs=dict(namespaces), base=base)
 
 
+@lru_cache(maxsize=512)
+def _as_given(text: str, spaces: tuple[tuple[str, str], ...], base: str | None) -> tuple[Query, dict]:
+    """The prepared query for a text as pySHACL wrote it, and the namespaces rdflib parses it with.
+
+    Looked up by the text as it is and the store's namespaces as plain strings: the key compares in C, where
+    rdflib's own namespace terms (fresh URIRefs each call, compared by Python's `__eq__`) and the PREFIX sort
+    cost more than a third of the reference's time outside rdflib's evaluation.
+    """
+    namespaces = {prefix: URIRef(iri) for prefix, iri in spaces}  # NamespaceManager.namespaces() gives these
+    return _prepared(in_order(text), tuple(sorted(namespaces.items())), base), namespaces
+
+
 class ParsedOnce(HeldGraph):
     """The same store and triples as the graph it views; `query` parses a given text once per process.
 
@@ -55,8 +67,11 @@ class ParsedOnce(HeldGraph):
 
     def query(self, query_object, processor="sparql", result="sparql", initNs=None,  # noqa: N803
               initBindings=None, use_store_provided=True, **kwargs):  # noqa: N803
-        if isinstance(query_object, str):
-            # the namespaces and base rdflib would parse the string with (Graph.query, SPARQLProcessor.query)
-            initNs = initNs or dict(self.namespaces())  # noqa: N806
+        if isinstance(query_object, str) and not initNs:
+            # the namespaces and base rdflib would parse the string with (Graph.query, SPARQLProcessor.query):
+            # the graph's, which are its store's (the prepared query does not read initNs again)
+            spaces = tuple((prefix, str(iri)) for prefix, iri in self.namespace_manager.store.namespaces())
+            query_object, initNs = _as_given(query_object, spaces, kwargs.get("base"))  # noqa: N806
+        elif isinstance(query_object, str):
             query_object = _prepared(in_order(query_object), tuple(sorted(initNs.items())), kwargs.get("base"))
         return super().query(query_object, processor, result, initNs, initBindings, use_store_provided, **kwargs)
