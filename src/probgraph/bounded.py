@@ -186,13 +186,14 @@ def run_watched(work: Callable[[], bytes], timeout: float = DEFAULT_TIMEOUT,
     """
     done = _thread.allocate_lock()
     done.acquire()
-    got: list[tuple[bool, object]] = []
+    answer: list[bytes] = []
+    failed: list[BaseException] = []
 
     def run() -> None:
         try:
-            got.append((True, work()))
+            answer.append(work())
         except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread, raised there
-            got.append((False, exc))
+            failed.append(exc)
         finally:
             done.release()
 
@@ -203,12 +204,11 @@ def run_watched(work: Callable[[], bytes], timeout: float = DEFAULT_TIMEOUT,
             raise _timeout_error(what, timeout)
         if memory_mb and _resident_bytes() > memory_mb * _MB:
             raise _memory_error(what, memory_mb)
-    ok, value = got[0]
-    if ok:
-        return value  # type: ignore[return-value]
-    if isinstance(value, Exception):
-        raise _failure(value, what, memory_mb) from None
-    raise value  # type: ignore[misc] - KeyboardInterrupt, SystemExit
+    if answer:
+        return answer[0]
+    if isinstance(failed[0], Exception):
+        raise _failure(failed[0], what, memory_mb) from None
+    raise failed[0]  # KeyboardInterrupt, SystemExit
 
 
 def _resident_bytes() -> int:
