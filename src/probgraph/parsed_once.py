@@ -48,9 +48,10 @@ def _prepared(text: str, namespaces: tuple[tuple[str, Any], ...], base: str | No
 def _as_given(text: str, spaces: tuple[tuple[str, str], ...], base: str | None) -> tuple[Query, dict]:
     """The prepared query for a text as pySHACL wrote it, and the namespaces rdflib parses it with.
 
-    Looked up by the text as it is and the store's namespaces as plain strings: the key compares in C, where
-    rdflib's own namespace terms (fresh URIRefs each call, compared by Python's `__eq__`) and the PREFIX sort
-    cost more than a third of the reference's time outside rdflib's evaluation.
+    Looked up by the text as it is and the store's namespaces as plain strings, so the key compares in C: with
+    rdflib's own namespace terms (30 fresh URIRefs a call, each compared by Python's `__eq__`) and the PREFIX
+    sort on every call, the lookup cost about 0.5 s of pySHACL's 8.8 s on the whole graph (with advanced mode
+    off as well; benchmarks/RESULTS.md, "2026-12-02, ref-shacl").
     """
     namespaces = {prefix: URIRef(iri) for prefix, iri in spaces}  # NamespaceManager.namespaces() gives these
     return _prepared(in_order(text), tuple(sorted(namespaces.items())), base), namespaces
