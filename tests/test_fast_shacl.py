@@ -111,7 +111,7 @@ def test_pyshacl_is_advanced_only_for_shapes_that_use_shacl_af():
     head = ("@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <https://example.org/> . "
             "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> . ex:s a sh:NodeShape ; sh:targetClass ex:C . ")
     statements = ["ex:s sh:rule ex:r .", "ex:s sh:target ex:t .", "ex:p sh:expression ex:e .",
-                  "ex:f a sh:SPARQLFunction .", "ex:f a sh:Function .", "ex:r a sh:TripleRule .",
+                  "ex:f a sh:SPARQLFunction .", "ex:f a sh:SHACLFunction .", "ex:r a sh:TripleRule .",
                   "ex:r a sh:SPARQLRule .", "ex:T rdfs:subClassOf sh:Target ."]
     assert not validation.uses_shacl_af(to_rdflib(ox.parse(head.encode(), format=ox.RdfFormat.TURTLE)))
     for statement in statements:

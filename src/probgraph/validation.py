@@ -193,7 +193,7 @@ def run_shacl(data_graph: rdflib.Graph, focus: list | None = None) -> tuple[list
 # What pySHACL reads only in advanced mode (SHACL Advanced Features): rules, custom targets, node expressions
 # (properties); functions and rules (kinds of node); target types (subclasses of sh:Target)
 _SHACL_AF_PROPERTIES = ("rule", "target", "expression")
-_SHACL_AF_KINDS = ("SPARQLFunction", "Function", "TripleRule", "SPARQLRule")
+_SHACL_AF_KINDS = ("SPARQLFunction", "SHACLFunction", "TripleRule", "SPARQLRule")
 
 
 def uses_shacl_af(shapes: rdflib.Graph) -> bool:
