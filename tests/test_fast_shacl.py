@@ -104,21 +104,6 @@ def test_entry_report_holds_only_the_entrys_results():
     assert conforms == ["false"]
 
 
-def test_pyshacl_is_advanced_only_for_shapes_that_use_shacl_af():
-    # run_shacl turns pySHACL's advanced mode on only when the shapes use a SHACL-AF feature, the only things that
-    # mode reads: the project's shapes use none, and each kind of SHACL-AF statement turns it on
-    assert not validation.uses_shacl_af(validation.shapes_graph())
-    head = ("@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <https://example.org/> . "
-            "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> . ex:s a sh:NodeShape ; sh:targetClass ex:C . ")
-    statements = ["ex:s sh:rule ex:r .", "ex:s sh:target ex:t .", "ex:p sh:expression ex:e .",
-                  "ex:f a sh:SPARQLFunction .", "ex:f a sh:SHACLFunction .", "ex:r a sh:TripleRule .",
-                  "ex:r a sh:SPARQLRule .", "ex:T rdfs:subClassOf sh:Target ."]
-    assert not validation.uses_shacl_af(to_rdflib(ox.parse(head.encode(), format=ox.RdfFormat.TURTLE)))
-    for statement in statements:
-        shapes = to_rdflib(ox.parse((head + statement).encode(), format=ox.RdfFormat.TURTLE))
-        assert validation.uses_shacl_af(shapes), statement
-
-
 def test_unknown_engine_is_refused():
     with pytest.raises(validation.UsageError):
         validation.validate_entries([str(ENTRIES[0])], engine="fast")

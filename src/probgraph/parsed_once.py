@@ -50,8 +50,8 @@ def _as_given(text: str, spaces: tuple[tuple[str, str], ...], base: str | None) 
 
     Looked up by the text as it is and the store's namespaces as plain strings, so the key compares in C: with
     rdflib's own namespace terms (30 fresh URIRefs a call, each compared by Python's `__eq__`) and the PREFIX
-    sort on every call, the lookup cost about 0.5 s of pySHACL's 8.8 s on the whole graph (with advanced mode
-    off as well; benchmarks/RESULTS.md, "2026-12-02, ref-shacl").
+    sort on every call, the lookup cost about 0.5 s of pySHACL's 8.8 s on the whole graph (benchmarks/RESULTS.md,
+    "2026-12-02, ref-shacl").
     """
     namespaces = {prefix: URIRef(iri) for prefix, iri in spaces}  # NamespaceManager.namespaces() gives these
     return _prepared(in_order(text), tuple(sorted(namespaces.items())), base), namespaces

@@ -163,11 +163,9 @@ def run_shacl(data_graph: rdflib.Graph, focus: list | None = None) -> tuple[list
         return [], data_graph.__class__()
     from .parsed_once import ParsedOnce
 
-    # in place: no rules and no inference, so nothing is added to the data; a copy would lose ParsedOnce.
-    # advanced (SHACL-AF) only for shapes that use it: pySHACL reads nothing else differently in that mode
+    # in place: no rules and no inference, so nothing is added to the data; a copy would lose ParsedOnce
     conforms, report, text = pyshacl.validate(ParsedOnce(data_graph), shacl_graph=shapes, inference="none",
-                                              advanced=uses_shacl_af(shapes), allow_warnings=True, inplace=True,
-                                              **kwargs)
+                                              advanced=True, allow_warnings=True, inplace=True, **kwargs)
     if not hasattr(report, "subjects"):  # pySHACL could not use the shapes at all
         raise UsageError(f"the shapes in {resources.folder('shapes')} cannot be used: {text}",
                          "fix the shapes file; pySHACL rejected it")
@@ -188,24 +186,6 @@ def run_shacl(data_graph: rdflib.Graph, focus: list | None = None) -> tuple[list
             shape=compact(str(shape)) if isinstance(shape, URIRef) else _shape_owner(shapes, shape),
         ))
     return sorted(set(out), key=lambda r: (r.severity != "Violation", r.focus, r.path, r.message, r.value)), report
-
-
-# What pySHACL reads only in advanced mode (SHACL Advanced Features): rules, custom targets, node expressions
-# (properties); functions and rules (kinds of node); target types (subclasses of sh:Target)
-_SHACL_AF_PROPERTIES = ("rule", "target", "expression")
-_SHACL_AF_KINDS = ("SPARQLFunction", "SHACLFunction", "TripleRule", "SPARQLRule")
-
-
-def uses_shacl_af(shapes: rdflib.Graph) -> bool:
-    """Do the shapes use any SHACL-AF feature? Only then does pySHACL's advanced mode change a result; without
-    it pySHACL no longer looks for those features in every shape it checks."""
-    from rdflib import URIRef
-    from rdflib.namespace import RDF, RDFS
-
-    sh = lambda n: URIRef(SH + n)  # noqa: E731
-    return any(True for n in _SHACL_AF_PROPERTIES for _ in shapes.triples((None, sh(n), None))) \
-        or any(True for n in _SHACL_AF_KINDS for _ in shapes.triples((None, RDF.type, sh(n)))) \
-        or any(True for _ in shapes.triples((None, RDFS.subClassOf, sh("Target"))))
 
 
 def _shape_owner(shapes, node) -> str:
