@@ -183,6 +183,30 @@ def to_rdflib(triples: Iterable[ox.Triple], graph: rdflib.Graph | None = None) -
     return g
 
 
+def to_oxigraph(triples: Iterable[tuple]) -> list[ox.Triple]:
+    """rdflib triples (no literal subject) as pyoxigraph triples, blank nodes keeping their labels: owlrl's
+    closure, made straight from its terms rather than written as N-Triples by rdflib and parsed again."""
+    from rdflib import BNode, Literal
+
+    made: dict = {}
+
+    def conv(term):
+        found = made.get(term)
+        if found is None:
+            if isinstance(term, Literal):
+                datatype = term.datatype
+                found = ox.Literal(term, language=term.language,
+                                   datatype=None if datatype is None else ox.NamedNode(datatype))
+            elif isinstance(term, BNode):
+                found = ox.BlankNode(term)
+            else:
+                found = ox.NamedNode(term)
+            made[term] = found
+        return found
+
+    return [ox.Triple(conv(s), conv(p), conv(o)) for s, p, o in triples]
+
+
 # Each pyoxigraph term's rdflib term, made once per process: a graph names the same few terms many times, and
 # every entry's slice holds the ontology and much of the graph again (to_rdflib on an entry's slice: 33 -> 20 ms
 # with this and the store's own add). rdflib terms are immutable values, so one serves every graph; the map is

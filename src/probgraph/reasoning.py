@@ -16,6 +16,8 @@ from . import rules
 from .errors import UsageError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from rdflib import Graph
 
 
@@ -25,23 +27,24 @@ def close_owlrl(asserted: list[ox.Triple], rule_files: list[rules.RuleFile]) -> 
     Returns an in-memory store holding the closure in its default graph, as rules.close leaves one.
     owlrl keeps one graph through the rounds: a round after the first goes on from owlrl's own closure plus
     what the custom rules added, so it only has to find what follows from those (it ends after one pass when
-    nothing does), instead of closing the asserted triples again from the start. Each round's cleaning is
-    made on a copy. This is the same fixpoint: the closure of the asserted triples and the custom rules'.
+    nothing does), instead of closing the asserted triples again from the start. Each round's cleaning
+    leaves owlrl's graph as it is. This is the same fixpoint: the closure of the asserted triples and the custom
+    rules'.
     """
-    from .parsing import one_graph, to_rdflib
+    from .parsing import one_graph, to_oxigraph, to_rdflib
 
     custom = [r for r in rule_files if r.kind == "custom"]
     graph = to_rdflib(asserted, one_graph())
-    given = _copy(graph)  # the asserted triples, for each round's cleaning
+    given = set(graph)  # the asserted triples, for each round's cleaning
     for _ in range(rules.MAX_ROUNDS):
         close(graph)
+        # each term made with its own label: load() would give the blank nodes new labels, and compile has made
+        # the asserted graph's labels canonical for the closure to keep
+        kept = to_oxigraph(clean(graph, given))
         store = ox.Store()
-        # parsed, not loaded: load() would give the blank nodes new labels, and compile has made the asserted
-        # graph's labels canonical for the closure to keep
-        store.extend(ox.parse(clean(_copy(graph), given).serialize(format="nt", encoding="utf-8"),
-                              format=ox.RdfFormat.N_TRIPLES))
+        store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in kept)
         size = len(store)
-        cleaned = {q.triple for q in store} if custom else set()
+        cleaned = set(kept) if custom else set()
         if custom:
             rules.fixpoint(store, custom)
         if len(store) == size:
@@ -56,14 +59,6 @@ def close_owlrl(asserted: list[ox.Triple], rule_files: list[rules.RuleFile]) -> 
             return store
         to_rdflib((q.triple for q in store if q.triple not in cleaned), graph)
     raise rules.no_fixpoint()
-
-
-def _copy(graph: Graph) -> Graph:
-    from .parsing import one_graph
-
-    copy = one_graph()
-    copy.store.extend(graph)  # a HeldStore (one_graph's) takes the triples of `graph`, one_graph's too, at once
-    return copy
 
 
 def _blank_nodes(triples) -> set[ox.BlankNode]:  # Iterable[ox.Triple]
@@ -121,8 +116,9 @@ def _cache_namespace_terms() -> None:
                     setattr(module, attr, CachedTerms(vars(module)[attr]))
 
 
-def clean(closure: Graph, asserted: Graph) -> Graph:
-    """Drop literal-subject triples, reflexive owl:sameAs, owl:Thing typing and inferred axioms.
+def clean(closure: Graph, asserted: set) -> Iterator[tuple]:
+    """The closure's triples less literal-subject triples, reflexive owl:sameAs, owl:Thing typing and inferred
+    axioms (`asserted`: the asserted triples, which keep theirs); the closure itself is left as it is.
 
     Literal subjects make the export unloadable in stores (OWL-RL#63); reflexive sameAs made
     the Turtle export differ between processes (docs/design-decisions.md, "Measured reasons").
@@ -130,16 +126,13 @@ def clean(closure: Graph, asserted: Graph) -> Graph:
     from rdflib import Literal, URIRef
     from rdflib.namespace import OWL, RDF
 
-    drop = []
     for s, p, o in closure:
         if isinstance(s, Literal):
-            drop.append((s, p, o))
-        elif p == OWL.sameAs and s == o:
-            drop.append((s, p, o))
-        elif p == RDF.type and o in (OWL.Thing, OWL.Nothing):
-            drop.append((s, p, o))
-        elif isinstance(s, URIRef) and str(s).startswith(rules.W3C_VOCABULARIES) and (s, p, o) not in asserted:
-            drop.append((s, p, o))
-    for t in drop:
-        closure.remove(t)
-    return closure
+            continue
+        if p == OWL.sameAs and s == o:
+            continue
+        if p == RDF.type and o in (OWL.Thing, OWL.Nothing):
+            continue
+        if isinstance(s, URIRef) and str(s).startswith(rules.W3C_VOCABULARIES) and (s, p, o) not in asserted:
+            continue
+        yield s, p, o
