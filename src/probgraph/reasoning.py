@@ -29,12 +29,22 @@ def close_owlrl(asserted: list[ox.Triple], rule_files: list[rules.RuleFile]) -> 
     what the custom rules added, so it only has to find what follows from those (it ends after one pass when
     nothing does), instead of closing the asserted triples again from the start. Each round's cleaning
     leaves owlrl's graph as it is. This is the same fixpoint: the closure of the asserted triples and the custom
-    rules'.
+    rules'. owlrl's graph is made of parsing's held terms (ref_graph.HeldIRI), or of rdflib's own where a
+    literal has an IRI's characters (parsing.SameCharacters).
     """
+    from .parsing import SameCharacters
+
+    try:
+        return _close_owlrl(asserted, rule_files, held=True)
+    except SameCharacters:
+        return _close_owlrl(asserted, rule_files, held=False)
+
+
+def _close_owlrl(asserted: list[ox.Triple], rule_files: list[rules.RuleFile], held: bool) -> ox.Store:
     from .parsing import one_graph, to_oxigraph, to_rdflib
 
     custom = [r for r in rule_files if r.kind == "custom"]
-    graph = to_rdflib(asserted, one_graph())
+    graph = to_rdflib(asserted, one_graph(), held)
     given = set(graph)  # the asserted triples, for each round's cleaning
     for _ in range(rules.MAX_ROUNDS):
         close(graph)
@@ -57,7 +67,7 @@ def close_owlrl(asserted: list[ox.Triple], rule_files: list[rules.RuleFile]) -> 
             rules.drop_w3c_statements(store, {t for t in asserted if isinstance(t.subject, ox.NamedNode)
                                               and t.subject.value.startswith(rules.W3C_VOCABULARIES)})
             return store
-        to_rdflib((q.triple for q in store if q.triple not in cleaned), graph)
+        to_rdflib((q.triple for q in store if q.triple not in cleaned), graph, held)
     raise rules.no_fixpoint()
 
 
