@@ -152,7 +152,8 @@ for cached in (False, True):
     graph = parsing.to_rdflib(triples, parsing.one_graph() if cached else Graph(), cached)
     if cached:
         assert {type(term) for t in graph for term in t} == {HeldIRI, HeldLiteral, BNode}
-        reasoning.close(graph)
+        reasoning.close(graph, held=True)
+        assert type(owlrl.OWLRL.OWL.sameAs) is HeldIRI
     else:
         assert isinstance(owlrl.OWLRL.OWL, DefinedNamespaceMeta)
         owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False,
@@ -218,14 +219,16 @@ def test_cached_terms_are_rdflib_s_terms():
     from rdflib.namespace import OWL, RDF, RDFS, XSD
 
     from probgraph.reasoning import CachedTerms
+    from probgraph.ref_graph import HeldIRI
 
     for namespace in (OWL, RDF, RDFS, XSD):
-        cached = CachedTerms(namespace)
+        cached, held = CachedTerms(namespace), CachedTerms(namespace, held=True)
         for name in namespace.__annotations__:  # the terms the namespace defines
             term = namespace[name]
             assert getattr(cached, name) == getattr(namespace, name) == term
             assert getattr(cached, name) == term  # the second lookup is the attribute set by the first
             assert term in cached and cached[name] == term
+            assert type(getattr(held, name)) is HeldIRI and getattr(held, name) == term
     with pytest.raises(AttributeError):
         CachedTerms(OWL).noSuchTerm  # noqa: B018 -- rdflib refuses a term OWL does not define, and so does this
 

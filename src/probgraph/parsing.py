@@ -206,10 +206,21 @@ class _HeldTerms:
         self.made: dict = {}
         self.iris: set[str] = set()
         self.literals: set[str] = set()
+        self.named: dict = {}  # the IRIs owlrl's code names (interned), kept by clear
 
     def clear(self) -> None:
         for kept in (self.made, self.iris, self.literals):
             kept.clear()
+        self.made.update(self.named)
+        self.iris.update(key.value for key in self.named)
+
+    def keep(self, key: ox.NamedNode):
+        """The HeldIRI of this IRI, which clear keeps."""
+        found = self.made.get(key)
+        if found is None:
+            found = self.made[key] = self.make(key)
+        self.named[key] = found
+        return found
 
     def make(self, term):
         from rdflib import Literal
@@ -264,14 +275,17 @@ _MAX_TERMS = 500_000
 _NAMED: dict = {}  # the IRIs the references' own code names (interned), kept when _TERMS is emptied
 
 
-def interned(term: rdflib.URIRef) -> rdflib.URIRef:
-    """The one URIRef object this process's graphs use for this IRI (`term` itself if none has been made).
+def interned(term: rdflib.URIRef, held: bool = False) -> rdflib.URIRef:
+    """The one URIRef object this process's graphs use for this IRI (`term` itself if none has been made), or
+    with `held` the one HeldIRI of owlrl's graphs of held terms (to_rdflib's `held`), kept when they are emptied.
 
     A store finds a key by its hash and then by identity, and only when the objects differ calls rdflib's
     `__eq__` (Python, comparing the strings): owlrl's rules name `OWL.sameAs` and its kind millions of times, so
     the terms they name are made the very objects the graph holds.
     """
     key = ox.NamedNode(str(term))
+    if held:
+        return _HELD.keep(key)
     found = _TERMS.get(key)
     if found is None:
         found = _TERMS[key] = term

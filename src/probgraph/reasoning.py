@@ -47,7 +47,7 @@ def _close_owlrl(asserted: list[ox.Triple], rule_files: list[rules.RuleFile], he
     graph = to_rdflib(asserted, one_graph(), held)
     given = set(graph)  # the asserted triples, for each round's cleaning
     for _ in range(rules.MAX_ROUNDS):
-        close(graph)
+        close(graph, held)
         # each term made with its own label: load() would give the blank nodes new labels, and compile has made
         # the asserted graph's labels canonical for the closure to keep
         kept = to_oxigraph(clean(graph, given))
@@ -75,11 +75,12 @@ def _blank_nodes(triples) -> set[ox.BlankNode]:  # Iterable[ox.Triple]
     return {term for t in triples for term in (t.subject, t.object) if isinstance(term, ox.BlankNode)}
 
 
-def close(graph: Graph) -> None:
-    """Add owlrl's OWL 2 RL closure to `graph` (without axiomatic triples), in place."""
+def close(graph: Graph, held: bool = False) -> None:
+    """Add owlrl's OWL 2 RL closure to `graph` (without axiomatic triples), in place. `held`: the graph is made
+    of parsing's held terms (to_rdflib's `held`), and owlrl is given its vocabulary's terms as held terms too."""
     import owlrl
 
-    _cache_namespace_terms()
+    _cache_namespace_terms(held)
     owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False,
                            datatype_axioms=False).expand(graph)
 
@@ -89,32 +90,37 @@ class CachedTerms:
 
     owlrl names a term such as `OWL.sameAs` in its rules for every triple of every cycle; each lookup goes
     through rdflib's DefinedNamespace `__getattr__` (about 2 us), a third of owlrl's time on the real graph.
-    The terms are the same URIRefs rdflib gives (the first lookup of each is rdflib's own), so the closure is
-    the same (tests/test_native_reasoner.py); owlrl's own code is unchanged.
+    The terms are the ones rdflib gives (the first lookup of each is rdflib's own), as the graphs hold them
+    (parsing.interned): rdflib's URIRefs, or the held terms' HeldIRIs for a graph of those (`held`), which
+    owlrl's triples then carry into the graph; so the closure is the same (tests/test_native_reasoner.py);
+    owlrl's own code is unchanged.
     """
 
-    def __init__(self, namespace) -> None:
-        self._namespace = namespace
+    def __init__(self, namespace, held: bool = False) -> None:
+        self.namespace = namespace
+        self._held = held
 
     def __getattr__(self, name: str):
         from .parsing import interned
 
-        term = interned(getattr(self._namespace, name))  # the very object the graphs hold (parsing.interned)
+        term = interned(getattr(self.namespace, name), self._held)  # the very object the graphs hold
         setattr(self, name, term)
         return term
 
     def __getitem__(self, name: str):
-        return self._namespace[name]
+        return self.namespace[name]
 
     def __contains__(self, term) -> bool:
-        return term in self._namespace
+        return term in self.namespace
 
 
 NAMESPACES = ("OWL", "RDF", "RDFS", "XSD")  # the rdflib namespaces owlrl's modules import by these names
+_GIVEN: dict = {}  # (namespace, held) -> its CachedTerms, made once a process
 
 
-def _cache_namespace_terms() -> None:
-    """Give each of owlrl's modules a CachedTerms for each rdflib namespace it imported (once a process)."""
+def _cache_namespace_terms(held: bool) -> None:
+    """Give each of owlrl's modules, for each rdflib namespace it imported, the CachedTerms of that namespace
+    whose terms are of the graph's kind (`held` or rdflib's)."""
     import sys
 
     from rdflib.namespace import DefinedNamespaceMeta
@@ -122,8 +128,13 @@ def _cache_namespace_terms() -> None:
     for name, module in list(sys.modules.items()):
         if name == "owlrl" or name.startswith("owlrl."):
             for attr in NAMESPACES:
-                if isinstance(vars(module).get(attr), DefinedNamespaceMeta):
-                    setattr(module, attr, CachedTerms(vars(module)[attr]))
+                found = vars(module).get(attr)
+                namespace = found.namespace if isinstance(found, CachedTerms) else found
+                if isinstance(namespace, DefinedNamespaceMeta):
+                    key = (namespace, held)
+                    if key not in _GIVEN:
+                        _GIVEN[key] = CachedTerms(namespace, held)
+                    setattr(module, attr, _GIVEN[key])
 
 
 def clean(closure: Graph, asserted: set) -> Iterator[tuple]:
