@@ -147,13 +147,14 @@ def clean(closure: Graph, asserted: set) -> Iterator[tuple]:
     from rdflib import Literal, URIRef
     from rdflib.namespace import OWL, RDF
 
+    same_as, rdf_type, top_and_bottom = OWL.sameAs, RDF.type, (OWL.Thing, OWL.Nothing)  # once, not a triple
     for s, p, o in closure:
         if isinstance(s, Literal):
             continue
-        if p == OWL.sameAs and s == o:
+        if p == same_as and s == o:
             continue
-        if p == RDF.type and o in (OWL.Thing, OWL.Nothing):
+        if p == rdf_type and o in top_and_bottom:
             continue
-        if isinstance(s, URIRef) and str(s).startswith(rules.W3C_VOCABULARIES) and (s, p, o) not in asserted:
+        if isinstance(s, URIRef) and s.startswith(rules.W3C_VOCABULARIES) and (s, p, o) not in asserted:
             continue
         yield s, p, o
