@@ -167,6 +167,25 @@ for name, q in sorted(queries.stored_queries().items()):
         row(f"{label}: stored query `{name}` (in process, best of 3)", f"{float(secs) * 1000:.1f} ms")
 
 
+def stored_query_processes(label: str, env: dict) -> None:
+    """Each stored query with its first example's parameters as the command users run (a stored query is answered
+    in the command's own process: docs/design-decisions.md, "Warm path, seventh pass"), one run after a warm-up:
+    wall time and the process's peak resident size, which `--memory` (default 2048 MB) watches."""
+    code = "from probgraph import queries; print('\\n'.join(sorted(queries.stored_queries())))"
+    names = subprocess.run([PY, "-c", code], env={**ENV, **env}, capture_output=True, check=True,
+                           text=True).stdout.split()
+    script = str(Path(PY).parent / "probgraph")
+    for name in names:
+        example = subprocess.run([PY, "-c", f"from probgraph import queries; q = queries.get({name!r}); "
+                                  "print(q.examples[0] if q.examples else '')"], env={**ENV, **env},
+                                 capture_output=True, check=True, text=True).stdout.split()
+        cmd = [script, "query", name, *example, "--format", "csv"]
+        once(cmd, env)
+        wall, rss, _, cpu = once(cmd, env)
+        row(f"{label}: `probgraph query {name}` (first example), whole process",
+            f"{wall * 1000:.0f} ms ({cpu * 1000:.0f} ms CPU), peak {rss:.0f} MB")
+
+
 def bench_entries(sizes: list[int], tmp: Path) -> None:
     env = {"PROBGRAPH_CACHE_DIR": str(tmp / "cache-0")}
     for n in sizes:
@@ -185,6 +204,8 @@ def main() -> None:
                     help="run the whole-graph validate only at scales up to this many generated triples")
     ap.add_argument("--no-stored-queries", dest="stored_queries", action="store_false",
                     help="skip the per-query rows (issue-14v's)")
+    ap.add_argument("--query-processes", action="store_true",
+                    help="also run each stored query as a whole process: wall time and peak memory")
     ap.add_argument("--entries", default="", help="also validate entries of these many new inspections, e.g. 100,1000")
     args = ap.parse_args()
     load("at the start")
@@ -203,6 +224,8 @@ def main() -> None:
             bench(label, env, args.runs if scale < 1_000_000 else 5, tmp, entry, scale <= args.whole_graph_up_to)
             if scale < 1_000_000 and args.stored_queries:
                 stored_queries(label, env)
+            if args.query_processes:
+                stored_query_processes(label, env)
             load(f"after the {label} rows")
         if args.entries:
             bench_entries([int(n) for n in args.entries.split(",")], tmp)

@@ -270,6 +270,8 @@ CASES = {
     "query-timeout-cross-join-cubed": Case(("query", "--timeout", "0.5", "--sparql",
                                             "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"),
                                            contains=("did not finish within 0.5 s",)),
+    "stored-query-timeout": Case(("query", "organisations", "--timeout", "0.000001"),
+                                 contains=("did not finish within 1e-06 s",)),
     "query-memory-sorted-cross-join": Case(("query", "--memory", "1024", "--sparql",
                                             "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f"),
                                            contains=("more memory than the 1024 MB allowed",)),
@@ -288,6 +290,8 @@ AS_PROCESS = {
     "sparql-syntax", "sparql-syntax-multiline", "sparql-syntax-unclosed", "sparql-update-refused",
     "query-file-syntax", "param-date-30-february", "ask-as-turtle", "query-timeout-cross-join-cubed",
     "query-memory-sorted-cross-join",
+    # a stored query runs on a thread of the command's own process (bounded.run_watched)
+    "stored-query-timeout",
     # the process's argv decoding
     "param-invalid-utf8", "show-invalid-utf8",
     # one per command and kind: validate (syntax, exit 1), argparse usage, SERVICE, remote (exit 3), load,

@@ -127,3 +127,58 @@ def test_run_bounded_starts_its_start_in_the_child_and_reports_its_errors():
     with pytest.raises(UsageError, match="refused at the start") as raised:
         run_bounded(lambda: b"never", timeout=60, start=refuses, kinds=(UsageError,))
     assert (raised.value.exit_code, raised.value.hint) == (2, "a hint")
+
+
+def test_run_watched_answers_on_a_thread_and_keeps_the_deadline():
+    """A stored query's thread (docs/design-decisions.md, "Warm path, seventh pass"): its answer, its errors as one
+    line, and the deadline kept while the work still runs (the work is left behind, as a query in Rust would be)."""
+    import threading
+    import time
+
+    from probgraph.bounded import LimitError, run_watched
+    from probgraph.errors import UsageError
+
+    caller = threading.get_ident()
+    assert run_watched(lambda: str(threading.get_ident() != caller).encode(), timeout=60) == b"True"
+    with pytest.raises(UsageError, match="no such thing") as raised:
+        run_watched(lambda: (_ for _ in ()).throw(UsageError("no such thing", "a hint")), timeout=60)
+    assert raised.value.hint == "a hint"
+    with pytest.raises(UsageError, match=r"^the query failed: the engine broke$"):
+        run_watched(lambda: (_ for _ in ()).throw(RuntimeError("the engine broke\nat line 2")), timeout=60)
+    start = time.monotonic()
+    with pytest.raises(LimitError, match=r"the query did not finish within 0\.2 s"):
+        run_watched(lambda: time.sleep(3) or b"late", timeout=0.2)  # sleep lets go of the GIL, as the engine does
+    assert time.monotonic() - start < 2
+
+
+@pytest.mark.skipif(not __import__("os").path.exists("/proc/self/statm"), reason="the watch reads /proc/self/statm")
+def test_run_watched_stops_at_the_memory_it_may_use():
+    import time
+
+    from probgraph.bounded import LimitError, run_watched
+
+    def grows() -> bytes:
+        held = bytearray(600 * 1024 * 1024)  # zero-filled: every page resident
+        time.sleep(5)
+        return bytes(held[:1])
+
+    start = time.monotonic()
+    with pytest.raises(LimitError, match="needed more memory than the 512 MB allowed"):
+        run_watched(grows, timeout=60, memory_mb=512)
+    assert time.monotonic() - start < 4
+
+
+def test_run_watched_gives_way_to_ctrl_c():
+    import os
+    import signal
+    import threading
+    import time
+
+    from probgraph.bounded import run_watched
+
+    timer = threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    start = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        run_watched(lambda: time.sleep(3) or b"late", timeout=60)
+    assert time.monotonic() - start < 2

@@ -119,7 +119,7 @@ def query_output(name: str | None = None, *, file: str | None = None, sparql: st
 
         raise UsageError("--default-graph applies only with --endpoint")
     from . import queries
-    from .bounded import run_bounded
+    from .bounded import run_bounded, run_watched
     from .cache import recorded_entry, warm_entry
     from .store import Opening, StoreUnreadable, current_entry
 
@@ -144,7 +144,19 @@ def query_output(name: str | None = None, *, file: str | None = None, sparql: st
         return run_bounded(lambda: work(opening), timeout, memory_mb, kinds=(StoreUnreadable,), verify=verify,
                            start=opening.start)
 
+    def watched(entry, guessed: bool = False) -> bytes:
+        """A stored query, on a thread of this process (bounded.run_watched). A `guessed` entry's store opens on
+        a thread while this one checks that the inputs still have that entry (if not, the current one opens)."""
+        opening = Opening(entry)
+        opening.start()
+        if guessed and entry.folder != getattr(warm_entry(), "folder", None):
+            opening = Opening(current_entry(use_cache))
+        return run_watched(lambda: work(opening), timeout, memory_mb)
+
     try:
+        if name is not None:
+            guess = recorded_entry() if use_cache else None
+            return watched(guess, guessed=True) if guess is not None else watched(current_entry(use_cache))
         # The entry the inputs had last time is opened and queried in the child while the parent checks that
         # they still have it; if not, that answer is dropped and the query runs on the current entry.
         guess = recorded_entry() if use_cache else None
@@ -156,7 +168,8 @@ def query_output(name: str | None = None, *, file: str | None = None, sparql: st
     except StoreUnreadable:  # a damaged entry: rebuild it here, then run again
         from .compile import compiled
 
-        answer = bounded(compiled(use_cache=use_cache, rebuild=True))
+        rebuilt = compiled(use_cache=use_cache, rebuild=True)
+        answer = watched(rebuilt) if name is not None else bounded(rebuilt)
     assert answer is not None  # only a verify can make run_bounded give None
     return answer
 

@@ -1,21 +1,26 @@
-"""Run a local query in a child process with a deadline and a memory limit.
+"""Run a local query with a deadline and a memory limit: in a child process, or on a thread of this one.
 
 pyoxigraph evaluates a query in Rust without looking at signals, so a query that runs for ever
 cannot be stopped from inside the process, and the Rust allocator aborts the whole process when
 memory runs out. A forked child runs the work under an address-space limit and sends back its
 answer (all of it, or an error); the parent waits until the deadline, and kills the child by pid on
 a timeout or Ctrl-C. Measured: pyoxigraph does release the GIL while it evaluates (a Python
-thread kept ~87% of its ticks during a 0.6 s query), so a thread would give a deadline but no
+thread kept ~87% of its ticks during a 0.6 s query), so a thread gives a deadline but no hard
 memory bound. The answer comes with its length, so the parent need not wait for the child's exit.
-"""
 
+`run_watched` is that thread, for the stored queries: they ship with the package, their cost is
+measured at the real graph, 100k and 1M (benchmarks/), and the fork and its copied pages were a
+fifth of a warm query's time (docs/design-decisions.md, "Warm path, seventh pass"). It keeps the
+deadline and Ctrl-C exactly, and the memory limit as a watch on the resident size, not a hard cap.
+"""
 from __future__ import annotations
 
 import _signal as signal  # the C half of `signal`, which imports enum: milliseconds of a warm query's 50
+import _thread
 import os
 import time
 
-from .errors import EXIT_USAGE, ProbgraphError, UsageError, first_line
+from .errors import ProbgraphError, UsageError, first_line
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -99,8 +104,7 @@ def _message(fd: int, deadline: float, what: str, timeout: float) -> bytes | Non
     while len(buf) < want:
         left = deadline - time.monotonic()
         if left <= 0:
-            raise LimitError(f"{what} did not finish within {timeout:g} s",
-                             "narrow the query (LIMIT, more specific patterns), or raise --timeout")
+            raise _timeout_error(what, timeout)
         ready, _, _ = select.select([fd], [], [], left)
         if ready:
             chunk = os.read(fd, min(want - len(buf), 1 << 20))
@@ -110,6 +114,26 @@ def _message(fd: int, deadline: float, what: str, timeout: float) -> bytes | Non
             if want == _HEADER and len(buf) == _HEADER:
                 want += int.from_bytes(buf[1:], "big")
     return bytes(buf[:1] + buf[_HEADER:])
+
+
+def _failure(exc: BaseException, what: str, memory_mb: int | None) -> ProbgraphError:
+    """The one-line error a failed piece of work becomes (a library's failure included)."""
+    if isinstance(exc, ProbgraphError):
+        return exc
+    if isinstance(exc, MemoryError):
+        return _memory_error(what, memory_mb)
+    return UsageError(f"{what} failed: {first_line(exc)[:300]}")
+
+
+def _memory_error(what: str, memory_mb: int | None) -> LimitError:
+    limit = f"the {memory_mb} MB allowed" if memory_mb else "the memory available"
+    return LimitError(f"{what} needed more memory than {limit}",
+                      "narrow the query (LIMIT, fewer cross joins), or raise --memory")
+
+
+def _timeout_error(what: str, timeout: float) -> LimitError:
+    return LimitError(f"{what} did not finish within {timeout:g} s",
+                      "narrow the query (LIMIT, more specific patterns), or raise --timeout")
 
 
 def _child(work: Callable[[], bytes], out: int, memory_mb: int | None, start: Callable[[], None] | None) -> None:
@@ -131,18 +155,14 @@ def _child(work: Callable[[], bytes], out: int, memory_mb: int | None, start: Ca
 
                 resource.setrlimit(resource.RLIMIT_AS, (memory_mb * _MB, memory_mb * _MB))
             tag, body = b"O", work()
-        except ProbgraphError as exc:
-            import json
-
-            tag, body = b"E", json.dumps({"code": exc.exit_code, "message": exc.message, "hint": exc.hint,
-                                          "kind": type(exc).__name__}).encode("utf-8")
         except MemoryError:
             tag, body = b"M", b""
         except Exception as exc:  # noqa: BLE001 - a library's failure becomes one line in the parent
             import json
 
-            tag, body = b"E", json.dumps({"code": EXIT_USAGE, "message": f"the query failed: {first_line(exc)[:300]}",
-                                          "hint": None}).encode("utf-8")
+            err = _failure(exc, "the query", memory_mb)
+            tag, body = b"E", json.dumps({"code": err.exit_code, "message": err.message, "hint": err.hint,
+                                          "kind": type(err).__name__}).encode("utf-8")
         for part in (tag + len(body).to_bytes(_HEADER - 1, "big"), body):
             view = memoryview(part)
             while view:
@@ -153,16 +173,61 @@ def _child(work: Callable[[], bytes], out: int, memory_mb: int | None, start: Ca
         os._exit(code)
 
 
+_POLL = 0.005  # seconds between two looks at a watched thread's resident size
+
+
+def run_watched(work: Callable[[], bytes], timeout: float = DEFAULT_TIMEOUT,
+                memory_mb: int | None = DEFAULT_MEMORY_MB, what: str = "the query") -> bytes:
+    """The bytes `work()` returns, computed on a thread of this process while this thread keeps the limits.
+
+    Past the deadline, over `memory_mb` of resident memory (looked at every few milliseconds, where
+    /proc/self/statm exists), or on Ctrl-C, this raises at once (LimitError, KeyboardInterrupt) and leaves the
+    thread behind: the engine cannot be stopped, so the command exits without waiting for it.
+    """
+    done = _thread.allocate_lock()
+    done.acquire()
+    answer: list[bytes] = []
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            answer.append(work())
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread, raised there
+            failed.append(exc)
+        finally:
+            done.release()
+
+    deadline = time.monotonic() + timeout
+    _thread.start_new_thread(run, ())
+    while not done.acquire(timeout=max(min(deadline - time.monotonic(), _POLL), 0)):
+        if time.monotonic() >= deadline:
+            raise _timeout_error(what, timeout)
+        if memory_mb and _resident_bytes() > memory_mb * _MB:
+            raise _memory_error(what, memory_mb)
+    if answer:
+        return answer[0]
+    if isinstance(failed[0], Exception):
+        raise _failure(failed[0], what, memory_mb) from None
+    raise failed[0]  # KeyboardInterrupt, SystemExit
+
+
+def _resident_bytes() -> int:
+    """This process's resident size (0 where /proc is not there: no watch, the deadline still holds)."""
+    try:
+        with open("/proc/self/statm", "rb") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def _outcome(data: bytes, status: int, what: str, memory_mb: int | None,
              kinds: tuple[type[ProbgraphError], ...]) -> bytes:
-    limit = f"the {memory_mb} MB allowed" if memory_mb else "the memory available"
-    memory_hint = "narrow the query (LIMIT, fewer cross joins), or raise --memory"
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
         if sig == signal.SIGINT:  # Ctrl-C reached the child before the parent: the same interruption
             raise KeyboardInterrupt
         if sig in (signal.SIGABRT, signal.SIGKILL):  # the allocator's abort, or the kernel's OOM killer
-            raise LimitError(f"{what} needed more memory than {limit}", memory_hint)
+            raise _memory_error(what, memory_mb)
         from signal import Signals
 
         raise LimitError(f"{what} crashed the query engine ({Signals(sig).name})",
@@ -180,6 +245,6 @@ def _outcome(data: bytes, status: int, what: str, memory_mb: int | None,
         exc.exit_code = err["code"]
         raise exc
     if tag == b"M":
-        raise LimitError(f"{what} needed more memory than {limit}", memory_hint)
+        raise _memory_error(what, memory_mb)
     raise LimitError(f"{what} failed in its worker process (exit {os.WEXITSTATUS(status)})",
                      first_line(body.decode("utf-8", "replace"), "") or None)
