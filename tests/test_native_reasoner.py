@@ -89,9 +89,17 @@ def owlrl_closure(per_file: list[tuple[Path, list[ox.Triple]]], cache) -> set[ox
     part = folder / f".{held.stem}.{os.getpid()}"
     part.write_bytes(ox.serialize(closure, format=ox.RdfFormat.N_TRIPLES))
     os.replace(part, held)  # whole or not at all, for a worker reading it meanwhile
-    for old in sorted(folder.glob("*.nt"), key=lambda p: p.stat().st_mtime)[:-KEPT_CLOSURES]:
+    for old in sorted(folder.glob("*.nt"), key=_age)[:-KEPT_CLOSURES]:
         old.unlink(missing_ok=True)
     return set(closure)
+
+
+def _age(path: Path) -> float:
+    """A file's modification time; 0 for one another worker has just removed."""
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return 0.0
 
 
 def compare(per_file: list[tuple[Path, list[ox.Triple]]], cache) -> tuple[set, set]:
