@@ -11,9 +11,10 @@ and the native rules leave out on purpose (nothing queries them, and they only r
 
 Everything else, every instance triple and every other schema triple, must be identical.
 
-owlrl's closure of an input set is kept in pytest's cache under a hash of everything it depends on (owlrl_key),
-so a run on an unchanged checkout compares with the closure owlrl made in an earlier run; a fresh clone (CI),
-`pytest --cache-clear` or any change to an input, rule, probgraph's code or a version runs owlrl for real.
+owlrl's closure of an input set (cleaned, or as shipped in the fresh-process test) is kept in pytest's cache under
+a hash of everything it depends on (owlrl_key), so a run on an unchanged checkout compares with the closure owlrl
+made in an earlier run; a fresh clone (CI), `pytest --cache-clear` or any change to an input, rule, probgraph's
+code or a version runs owlrl for real.
 """
 
 from __future__ import annotations
