@@ -6,7 +6,8 @@ context bookkeeping. This store keeps a set of its triples (membership, length) 
 leaves are the triples themselves, so a pattern's answer is an iterator over a dict rdflib's callers take as
 they take rdflib's. Iteration follows insertion order, as rdflib's SimpleMemory does. owlrl's and pySHACL's
 code is unchanged: only the graph they are handed is this one (tests/test_fast_shacl.py and
-tests/test_native_reasoner.py hold the answers equal to rdflib's own store's).
+tests/test_native_reasoner.py hold the answers equal to rdflib's own store's). owlrl's graph is also made of
+held terms (HeldIRI, HeldLiteral: parsing.to_rdflib's `held`), which compare and hash without rdflib's Python.
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ class HeldIRI(URIRef):
 
     It equals a URIRef of the same IRI whichever side it is on (Python asks the subclass first), as two rdflib
     URIRefs are equal; a blank node never has its characters (an IRI has a ':', a blank node label none). It
-    would also equal a literal or a str of the same characters, which rdflib's URIRef does not: parsing.to_rdflib
-    makes no HeldIRI whose characters are a literal's of the same run (parsing.SameCharacters).
+    would also equal a literal or a str of the same characters, which rdflib's URIRef does not: parsing's held
+    table never makes a HeldIRI and a literal of the same characters (parsing.SameCharacters), and owlrl
+    compares no term with a str.
     """
 
     __slots__ = ()
