@@ -150,8 +150,12 @@ def one_graph() -> rdflib.Graph:
     return HeldGraph()
 
 
-def to_rdflib(triples: Iterable[ox.Triple], graph: rdflib.Graph | None = None) -> rdflib.Graph:
-    """Copy pyoxigraph triples into an rdflib graph: `graph`, or a new one for pySHACL (one_graph)."""
+def to_rdflib(triples: Iterable[ox.Triple], graph: rdflib.Graph | None = None, held: bool = False) -> rdflib.Graph:
+    """Copy pyoxigraph triples into an rdflib graph: `graph`, or a new one for pySHACL (one_graph).
+
+    `held`: owlrl's graph, whose IRIs and literals are ref_graph.HeldIRI and HeldLiteral (_HeldTerms); raises
+    SameCharacters where a literal has the characters of an IRI made so, as a HeldIRI would equal it.
+    """
     import logging
     import warnings
 
@@ -165,12 +169,14 @@ def to_rdflib(triples: Iterable[ox.Triple], graph: rdflib.Graph | None = None) -
     if len(_TERMS) > _MAX_TERMS:
         _TERMS.clear()
         _TERMS.update(_NAMED)
-    made = _TERMS
+    if held and len(_HELD.made) > _MAX_TERMS:
+        _HELD.clear()
+    made, make = (_HELD.made, _HELD.make) if held else (_TERMS, _rdflib_term)
 
     def conv(term):
         found = made.get(term)
         if found is None:
-            found = made[term] = _rdflib_term(term)
+            found = made[term] = make(term)
         return found
 
     converted = ((conv(t.subject), conv(t.predicate), conv(t.object)) for t in triples)
@@ -183,6 +189,83 @@ def to_rdflib(triples: Iterable[ox.Triple], graph: rdflib.Graph | None = None) -
     return g
 
 
+class SameCharacters(Exception):
+    """A literal of owlrl's graph has the characters of one of its IRIs (or the other way round): owlrl is
+    then given rdflib's own terms (reasoning.close_owlrl), since a HeldIRI would equal the literal."""
+
+
+class _HeldTerms:
+    """owlrl's terms (to_rdflib's `held`), made once per process, and the characters of its IRIs and literals.
+
+    A HeldIRI differs from rdflib's URIRef only against a literal or str of the same characters; owlrl makes no
+    literal of its own but an error message, so each literal it meets is one made here, and none of them has
+    a HeldIRI's characters: the one that would raises SameCharacters instead.
+    """
+
+    def __init__(self) -> None:
+        self.made: dict = {}
+        self.iris: set[str] = set()
+        self.literals: set[str] = set()
+        self.named: dict = {}  # the IRIs owlrl's code names (interned), kept by clear
+
+    def clear(self) -> None:
+        for kept in (self.made, self.iris, self.literals):
+            kept.clear()
+        self.made.update(self.named)
+        self.iris.update(key.value for key in self.named)
+
+    def keep(self, key: ox.NamedNode):
+        """The HeldIRI of this IRI, which clear keeps."""
+        found = self.made.get(key)
+        if found is None:
+            found = self.made[key] = self.make(key)
+        self.named[key] = found
+        return found
+
+    def make(self, term):
+        from rdflib import Literal
+
+        from .ref_graph import HeldIRI, HeldLiteral
+
+        if isinstance(term, ox.NamedNode):
+            if term.value in self.literals:
+                raise SameCharacters(term.value)
+            self.iris.add(term.value)
+            return HeldIRI(term.value)
+        if isinstance(term, ox.BlankNode):
+            return _rdflib_term(term)
+        made = _rdflib_term(term, HeldLiteral)
+        made._hash = Literal.__hash__(made)
+        if str(made) in self.iris:  # its lexical form as rdflib keeps it
+            raise SameCharacters(str(made))
+        self.literals.add(str(made))
+        return made
+
+
+def to_oxigraph(triples: Iterable[tuple]) -> list[ox.Triple]:
+    """rdflib triples (no literal subject) as pyoxigraph triples, blank nodes keeping their labels: owlrl's
+    closure, made straight from its terms rather than written as N-Triples by rdflib and parsed again."""
+    from rdflib import BNode, Literal
+
+    made: dict = {}
+
+    def conv(term):
+        found = made.get(term)
+        if found is None:
+            if isinstance(term, Literal):
+                datatype = term.datatype
+                found = ox.Literal(term, language=term.language,
+                                   datatype=None if datatype is None else ox.NamedNode(datatype))
+            elif isinstance(term, BNode):
+                found = ox.BlankNode(term)
+            else:
+                found = ox.NamedNode(term)
+            made[term] = found
+        return found
+
+    return [ox.Triple(conv(s), conv(p), conv(o)) for s, p, o in triples]
+
+
 # Each pyoxigraph term's rdflib term, made once per process: a graph names the same few terms many times, and
 # every entry's slice holds the ontology and much of the graph again (to_rdflib on an entry's slice: 33 -> 20 ms
 # with this and the store's own add). rdflib terms are immutable values, so one serves every graph; the map is
@@ -192,14 +275,17 @@ _MAX_TERMS = 500_000
 _NAMED: dict = {}  # the IRIs the references' own code names (interned), kept when _TERMS is emptied
 
 
-def interned(term: rdflib.URIRef) -> rdflib.URIRef:
-    """The one URIRef object this process's graphs use for this IRI (`term` itself if none has been made).
+def interned(term: rdflib.URIRef, held: bool = False) -> rdflib.URIRef:
+    """The one URIRef object this process's graphs use for this IRI (`term` itself if none has been made), or
+    with `held` the one HeldIRI of owlrl's graphs of held terms (to_rdflib's `held`), kept when they are emptied.
 
     A store finds a key by its hash and then by identity, and only when the objects differ calls rdflib's
     `__eq__` (Python, comparing the strings): owlrl's rules name `OWL.sameAs` and its kind millions of times, so
     the terms they name are made the very objects the graph holds.
     """
     key = ox.NamedNode(str(term))
+    if held:
+        return _HELD.keep(key)
     found = _TERMS.get(key)
     if found is None:
         found = _TERMS[key] = term
@@ -207,19 +293,23 @@ def interned(term: rdflib.URIRef) -> rdflib.URIRef:
     return found
 
 
-def _rdflib_term(term):
+def _rdflib_term(term, literal=None):  # literal: the Literal class to make (rdflib's by default)
     from rdflib import BNode, Literal, URIRef
 
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
     if isinstance(term, ox.BlankNode):
         return BNode(term.value)
+    literal = Literal if literal is None else literal
     if term.language:
-        return Literal(term.value, lang=term.language)
+        return literal(term.value, lang=term.language)
     dt = term.datatype
     if dt.value == "http://www.w3.org/2001/XMLSchema#string":
-        return Literal(term.value)
+        return literal(term.value)
     found = _TERMS.get(dt)  # the datatype's one URIRef: Literal's __eq__ compares datatypes
     if found is None:
         found = _TERMS[dt] = URIRef(dt.value)
-    return Literal(term.value, datatype=found)
+    return literal(term.value, datatype=found)
+
+
+_HELD = _HeldTerms()

@@ -6,7 +6,8 @@ context bookkeeping. This store keeps a set of its triples (membership, length) 
 leaves are the triples themselves, so a pattern's answer is an iterator over a dict rdflib's callers take as
 they take rdflib's. Iteration follows insertion order, as rdflib's SimpleMemory does. owlrl's and pySHACL's
 code is unchanged: only the graph they are handed is this one (tests/test_fast_shacl.py and
-tests/test_native_reasoner.py hold the answers equal to rdflib's own store's).
+tests/test_native_reasoner.py hold the answers equal to rdflib's own store's). owlrl's graph is also made of
+held terms (HeldIRI, HeldLiteral: parsing.to_rdflib's `held`), which compare and hash without rdflib's Python.
 """
 
 from __future__ import annotations
@@ -14,12 +15,44 @@ from __future__ import annotations
 from itertools import chain
 from operator import itemgetter
 
-from rdflib import Graph, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.paths import Path
 from rdflib.plugins.stores.memory import SimpleMemory
 from rdflib.store import Store
 
 _NONE: tuple = ()
+
+
+class HeldIRI(URIRef):
+    """An IRI of owlrl's graph, compared by str's own C code: owlrl tests a triple's terms against its
+    vocabulary with `==` some 45 times a triple a cycle, each a call of rdflib's `Identifier.__eq__` in Python.
+
+    It equals a URIRef of the same IRI whichever side it is on (Python asks the subclass first), as two rdflib
+    URIRefs are equal; a blank node never has its characters (an IRI has a ':', a blank node label none). It
+    would also equal a literal or a str of the same characters, which rdflib's URIRef does not: parsing's held
+    table never makes a HeldIRI and a literal of the same characters (parsing.SameCharacters), and owlrl
+    compares no term with a str.
+    """
+
+    __slots__ = ()
+    __eq__ = str.__eq__
+    __ne__ = str.__ne__
+    __hash__ = str.__hash__
+
+
+class HeldLiteral(Literal):
+    """A literal of owlrl's graph that keeps its hash: rdflib's `Literal.__hash__` is Python code (the lexical
+    form's, the language's and the datatype's hashes), and owlrl's membership tests hash each triple anew.
+    The hash kept is rdflib's own, so it finds and is found by rdflib's Literals as theirs do."""
+
+    __slots__ = ("_hash",)
+    _hash: int  # set by its maker (parsing._HeldTerms), from rdflib's Literal.__hash__
+
+    def __hash__(self) -> int:
+        return self._hash
+
+
+_IRIS = (URIRef, HeldIRI)  # the classes of a plain predicate (rdflib's Path classes are the others)
 _SUBJECT, _OBJECT = itemgetter(0), itemgetter(2)
 _SO, _PO, _SP = itemgetter(0, 2), itemgetter(1, 2), itemgetter(0, 1)
 
@@ -133,7 +166,7 @@ def _drop(index: dict, a, b, c) -> None:
 
 def _path(predicate) -> bool:
     """Is this predicate a property path (rdflib evaluates those)? Tested by type first: Path is an ABC."""
-    return predicate is not None and type(predicate) is not URIRef and isinstance(predicate, Path)
+    return predicate is not None and type(predicate) not in _IRIS and isinstance(predicate, Path)
 
 
 class HeldGraph(Graph):
@@ -149,11 +182,17 @@ class HeldGraph(Graph):
 
     def __contains__(self, triple) -> bool:
         held = self._held
-        s, p, o = triple
-        # `type(p) is URIRef`, not `isinstance(p, Path)`: Path is an ABC, whose check costs a microsecond
-        if held is None or s is None or o is None or type(p) is not URIRef:
-            return super().__contains__(triple)
-        return (s, p, o) in held.held
+        if held is not None:
+            try:
+                if triple in held.held:  # owlrl asks this of every triple it derives
+                    return True
+            except TypeError:  # a list, or a term rdflib cannot hash
+                pass
+            s, p, o = triple
+            # `type(p) in _IRIS`, not `isinstance(p, Path)`: Path is an ABC, whose check costs a microsecond
+            if s is not None and o is not None and type(p) in _IRIS:
+                return False
+        return super().__contains__(triple)
 
     def __len__(self) -> int:
         return super().__len__() if self._held is None else len(self._held.held)
