@@ -78,11 +78,18 @@ def owlrl_key(per_file: list[tuple[Path, list[ox.Triple]]]) -> str:
 KEPT_CLOSURES = 6  # owlrl's closures kept in pytest's cache: the three tests' below, and three more
 
 
-def owlrl_closure(per_file: list[tuple[Path, list[ox.Triple]]], cache) -> set[ox.Triple]:
-    """owlrl's cleaned closure (canonical blank-node labels), run for real unless pytest's cache (`cache`) holds
+@pytest.fixture
+def kept_folder(request, tmp_path_factory) -> Path:
+    """Where owlrl's closures are kept: pytest's cache, or a fresh folder when the cache plugin is off (then owlrl
+    runs for real every time)."""
+    cache = getattr(request.config, "cache", None)
+    return cache.mkdir("owlrl-closure") if cache is not None else tmp_path_factory.mktemp("owlrl-closure")
+
+
+def owlrl_closure(per_file: list[tuple[Path, list[ox.Triple]]], folder: Path) -> set[ox.Triple]:
+    """owlrl's cleaned closure (canonical blank-node labels), run for real unless `folder` (kept_folder) holds
     the one made under the same owlrl_key: a fresh clone (CI), `pytest --cache-clear` and any change to an input,
     a rule, probgraph's code or a version run owlrl."""
-    folder = cache.mkdir("owlrl-closure")
     held = folder / f"{owlrl_key(per_file)}.nt"
     if held.is_file():
         return {q.triple for q in ox.parse(held.read_bytes(), format=ox.RdfFormat.N_TRIPLES)}
@@ -108,19 +115,19 @@ def _age(path: Path) -> float:
         return 0.0
 
 
-def compare(per_file: list[tuple[Path, list[ox.Triple]]], cache) -> tuple[set, set]:
+def compare(per_file: list[tuple[Path, list[ox.Triple]]], kept: Path) -> tuple[set, set]:
     # blank nodes (the chain's list) are compared by their canonical labels
     native = set(comp.canonical_triples(comp.closure_of(per_file, "native")))
-    owlrl = owlrl_closure(per_file, cache)
+    owlrl = owlrl_closure(per_file, kept)
     asserted = {t for _, ts in per_file for t in ts}
     unexplained = {t for t in owlrl - native if not allowed_difference(t, asserted)}
     return native - owlrl, unexplained
 
 
 @pytest.mark.reference
-def test_native_closure_equals_owlrl_on_the_real_graph(cache):
+def test_native_closure_equals_owlrl_on_the_real_graph(kept_folder):
     per_file = comp.read_inputs(resources.graph_inputs())
-    only_native, unexplained = compare(per_file, cache)
+    only_native, unexplained = compare(per_file, kept_folder)
     assert only_native == set()
     assert unexplained == set()
 
@@ -197,13 +204,12 @@ print(len(triples), len(closures[0]), closures[0] == closures[1], ran)
 """
 
 
-def test_owlrl_through_reasoning_close_on_the_held_graph_gives_owlrl_s_own_closure(tmp_path, cache):
+def test_owlrl_through_reasoning_close_on_the_held_graph_gives_owlrl_s_own_closure(tmp_path, kept_folder):
     entry = tmp_path / "entry.ttl"
     entry.write_text("@prefix pg: <https://w3id.org/probgraph/ontology#> . @prefix ex: <https://example.org/> .\n"
                      "ex:i pg:overallRating ex:a , ex:b . ex:a pg:rank 1 .\n", encoding="utf-8")
     files = resources.turtle_files("ontology") + [entry]
-    folder = cache.mkdir("owlrl-closure")
-    kept = folder / f"shipped-{owlrl_key([(f, []) for f in files])}.json"
+    kept = kept_folder / f"shipped-{owlrl_key([(f, []) for f in files])}.json"
     made = kept if kept.is_file() else tmp_path / "shipped.json"
     done = subprocess.run([sys.executable, "-c", SAME_CLOSURE, str(made), *map(str, files)], capture_output=True,
                           text=True, timeout=300)
@@ -212,7 +218,7 @@ def test_owlrl_through_reasoning_close_on_the_held_graph_gives_owlrl_s_own_closu
     assert int(closure) > int(given) > 1000 and same == "True" and ran == str(made != kept)
     if made != kept:
         os.replace(made, kept)
-        prune(folder)
+        prune(kept_folder)
 
 
 def test_held_terms_compare_and_hash_as_rdflib_s_own():
@@ -290,7 +296,7 @@ def rules_that_fire(per_file: list[tuple[Path, list[ox.Triple]]]) -> set[str]:
 
 
 @pytest.mark.reference
-def test_native_closure_equals_owlrl_on_a_generated_graph(tmp_path, cache):
+def test_native_closure_equals_owlrl_on_a_generated_graph(tmp_path, kept_folder):
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from generate import generate
 
@@ -301,7 +307,7 @@ def test_native_closure_equals_owlrl_on_a_generated_graph(tmp_path, cache):
     real = rules_that_fire(comp.read_inputs(resources.graph_inputs()))
     assert {"owl/classes.ru", "owl/transitive.ru"} <= real
     assert rules_that_fire(per_file) >= {name for name in real if name.startswith("owl/")}
-    only_native, unexplained = compare(per_file, cache)
+    only_native, unexplained = compare(per_file, kept_folder)
     assert only_native == set()
     assert unexplained == set()
 
