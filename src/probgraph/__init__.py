@@ -118,10 +118,17 @@ def query_output(name: str | None = None, *, file: str | None = None, sparql: st
         from .errors import UsageError
 
         raise UsageError("--default-graph applies only with --endpoint")
-    from . import queries
-    from .bounded import run_bounded, run_watched
     from .cache import recorded_entry, warm_entry
     from .store import Opening, StoreUnreadable, current_entry
+
+    # A stored query's store starts opening first (RocksDB's open holds no GIL), on the entry the inputs had last
+    # time, while the query is read and checked and that entry confirmed (a query text is checked first).
+    guess = recorded_entry() if use_cache else None
+    early = Opening(guess) if name is not None and guess is not None else None
+    if early is not None:
+        early.start()
+    from . import queries
+    from .bounded import run_bounded, run_watched
 
     q = _given_query(name, file, sparql)
     width = None
@@ -144,22 +151,20 @@ def query_output(name: str | None = None, *, file: str | None = None, sparql: st
         return run_bounded(lambda: work(opening), timeout, memory_mb, kinds=(StoreUnreadable,), verify=verify,
                            start=opening.start)
 
-    def watched(entry, guessed: bool = False) -> bytes:
-        """A stored query, on a thread of this process (bounded.run_watched). A `guessed` entry's store opens on
-        a thread while this one checks that the inputs still have that entry (if not, the current one opens)."""
-        opening = Opening(entry)
+    def watched(opening: Opening, guessed: bool) -> bytes:
+        """A stored query, on a thread of this process (bounded.run_watched). A `guessed` entry's store opens while
+        this thread checks that the inputs still have that entry (if not, the current one opens)."""
         opening.start()
-        if guessed and entry.folder != getattr(warm_entry(), "folder", None):
+        if guessed and opening.entry.folder != getattr(warm_entry(), "folder", None):
             opening = Opening(current_entry(use_cache))
+            opening.start()
         return run_watched(lambda: work(opening), timeout, memory_mb)
 
     try:
         if name is not None:
-            guess = recorded_entry() if use_cache else None
-            return watched(guess, guessed=True) if guess is not None else watched(current_entry(use_cache))
+            return watched(early, True) if early is not None else watched(Opening(current_entry(use_cache)), False)
         # The entry the inputs had last time is opened and queried in the child while the parent checks that
         # they still have it; if not, that answer is dropped and the query runs on the current entry.
-        guess = recorded_entry() if use_cache else None
         if guess is not None:
             answer = bounded(guess, verify=lambda: (now := warm_entry()) is not None and now.folder == guess.folder)
             if answer is not None:
@@ -169,7 +174,7 @@ def query_output(name: str | None = None, *, file: str | None = None, sparql: st
         from .compile import compiled
 
         rebuilt = compiled(use_cache=use_cache, rebuild=True)
-        answer = watched(rebuilt) if name is not None else bounded(rebuilt)
+        answer = watched(Opening(rebuilt), False) if name is not None else bounded(rebuilt)
     assert answer is not None  # only a verify can make run_bounded give None
     return answer
 

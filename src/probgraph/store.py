@@ -77,8 +77,10 @@ class Opening:
         self._started = False
 
     def start(self) -> None:
-        """Begin opening (pyoxigraph is imported first, here: an import on the other thread would hold the
+        """Begin opening, once (pyoxigraph is imported first, here: an import on the other thread would hold the
         import lock that this one's imports wait for)."""
+        if self._started:
+            return
         import pyoxigraph  # noqa: F401
 
         self._started = True
