@@ -193,7 +193,7 @@ def run_watched(work: Callable[[], bytes], timeout: float = DEFAULT_TIMEOUT,
         try:
             answer.append(work())
         except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread, raised there
-            failed.append(exc)
+            failed.append(_without_frames(exc))
         finally:
             done.release()
 
@@ -209,6 +209,13 @@ def run_watched(work: Callable[[], bytes], timeout: float = DEFAULT_TIMEOUT,
     if isinstance(failed[0], Exception):
         raise _failure(failed[0], what, memory_mb) from None
     raise failed[0]  # KeyboardInterrupt, SystemExit
+
+
+def _without_frames(exc: BaseException) -> BaseException:
+    """The exception with no traceback and no chained exceptions, so the frames they hold are freed here: they hold
+    the engine's objects, and pyoxigraph's query solutions may only be dropped on the thread that made them."""
+    exc.__traceback__ = exc.__context__ = exc.__cause__ = None
+    return exc
 
 
 def _resident_bytes() -> int:
