@@ -13,6 +13,7 @@ measured at the real graph, 100k and 1M (benchmarks/), and the fork and its copi
 fifth of a warm query's time (docs/design-decisions.md, "Warm path, seventh pass"). It keeps the
 deadline and Ctrl-C exactly, and the memory limit as a watch on the resident size, not a hard cap.
 """
+
 from __future__ import annotations
 
 import _signal as signal  # the C half of `signal`, which imports enum: milliseconds of a warm query's 50
