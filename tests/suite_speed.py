@@ -48,6 +48,7 @@ GROUPS = {
     "triplestores": {"oxigraph", "virtuoso", "remote_store"},
     "browser": {"browser", "built_site", "served"},
     "packaging": {"wheel"},
+    "mypy": {"mypy_cache"},
 }
 
 

@@ -58,62 +58,70 @@ class Watched:
         self.page.close()
 
 
+@pytest.fixture(scope="module")
+def tab(browser):
+    """One tab per width for the module's tests, its errors cleared for each: a new tab costs Chromium about
+    0.2 s of CPU, a page load in a kept tab half of what it costs in a new one (benchmarks/RESULTS.md)."""
+    made: dict[str, Watched] = {}
+
+    def at(width: str) -> Watched:
+        if width not in made:
+            made[width] = Watched(browser, WIDTHS[width])
+        made[width].errors.clear()
+        return made[width]
+
+    yield at
+    for w in made.values():
+        w.close()
+
+
 @pytest.mark.parametrize("width", sorted(WIDTHS))
 @pytest.mark.parametrize("path", PAGES)
-def test_site_page_reads_well_from_file(browser, built_site, path, width):
-    w = Watched(browser, WIDTHS[width])
-    try:
-        page = w.open((built_site / path).as_uri())
-        assert page.locator("h1").first.is_visible()
-        # nothing but the pictures' own scrolling boxes is wider than the screen
-        overflow = page.evaluate("document.documentElement.scrollWidth")
-        assert overflow <= WIDTHS[width] + 1, f"{path} is {overflow}px wide at {WIDTHS[width]}px"
-        if path.startswith("organisation/"):
-            lineage = page.locator("svg.pg-lineage")
-            assert lineage.is_visible()
-            box = lineage.bounding_box()
-            assert box["width"] >= 300 and box["height"] >= 200
-            assert page.locator("svg.pg-ratings").is_visible()
-        assert w.errors == []
-        if (path, width) in (("organisation/north-east-region.html", "desktop"),
-                             ("inspection/2020-northumbria-crc.html", "phone")):
-            SHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SHOTS / f"{path.replace('/', '-')[:-5]}-{width}.png"), full_page=True)
-    finally:
-        w.close()
-
-
-def test_search_on_the_index_finds_a_place_and_goes_there(browser, built_site):
-    w = Watched(browser, WIDTHS["desktop"])
-    try:
-        page = w.open((built_site / "index.html").as_uri())
-        page.fill("#q", "sunderl")
-        results = page.locator("#results a")
-        assert "Sunderland" in results.all_inner_texts()
+def test_site_page_reads_well_from_file(tab, built_site, path, width):
+    w = tab(width)
+    page = w.open((built_site / path).as_uri())
+    assert page.locator("h1").first.is_visible()
+    # nothing but the pictures' own scrolling boxes is wider than the screen
+    overflow = page.evaluate("document.documentElement.scrollWidth")
+    assert overflow <= WIDTHS[width] + 1, f"{path} is {overflow}px wide at {WIDTHS[width]}px"
+    if path.startswith("organisation/"):
+        lineage = page.locator("svg.pg-lineage")
+        assert lineage.is_visible()
+        box = lineage.bounding_box()
+        assert box["width"] >= 300 and box["height"] >= 200
+        assert page.locator("svg.pg-ratings").is_visible()
+    assert w.errors == []
+    if (path, width) in (("organisation/north-east-region.html", "desktop"),
+                         ("inspection/2020-northumbria-crc.html", "phone")):
         SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / "index-search-desktop.png"))
-        page.locator("#results").get_by_role("link", name="Sunderland", exact=True).click()
-        page.wait_for_load_state("load")
-        assert page.url.endswith("/place/sunderland.html")
-        assert "Northumbria Community Rehabilitation Company" in page.inner_text("main")
-        assert w.errors == []
-    finally:
-        w.close()
+        page.screenshot(path=str(SHOTS / f"{path.replace('/', '-')[:-5]}-{width}.png"), full_page=True)
+
+
+def test_search_on_the_index_finds_a_place_and_goes_there(tab, built_site):
+    w = tab("desktop")
+    page = w.open((built_site / "index.html").as_uri())
+    page.fill("#q", "sunderl")
+    results = page.locator("#results a")
+    assert "Sunderland" in results.all_inner_texts()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "index-search-desktop.png"))
+    page.locator("#results").get_by_role("link", name="Sunderland", exact=True).click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith("/place/sunderland.html")
+    assert "Northumbria Community Rehabilitation Company" in page.inner_text("main")
+    assert w.errors == []
 
 
 @pytest.mark.parametrize("width", sorted(WIDTHS))
-def test_served_pages_and_the_query_page(browser, served, width):
-    w = Watched(browser, WIDTHS[width])
-    try:
-        page = w.open(f"{served}/organisation/north-east-region.html")
-        assert page.locator("svg.pg-lineage").is_visible()
-        page = w.open(f"{served}/queries")
-        page.select_option("#example", "owners")
-        assert "pg:ownedOrganisation" in page.input_value("#text")
-        page.click("#go")
-        page.wait_for_selector("#table table tbody tr")
-        assert "Sodexo Justice Services" in page.inner_text("#table")
-        assert "HTTP 200" in page.inner_text("#status")
-        assert w.errors == []
-    finally:
-        w.close()
+def test_served_pages_and_the_query_page(tab, served, width):
+    w = tab(width)
+    page = w.open(f"{served}/organisation/north-east-region.html")
+    assert page.locator("svg.pg-lineage").is_visible()
+    page = w.open(f"{served}/queries")
+    page.select_option("#example", "owners")
+    assert "pg:ownedOrganisation" in page.input_value("#text")
+    page.click("#go")
+    page.wait_for_selector("#table table tbody tr")
+    assert "Sodexo Justice Services" in page.inner_text("#table")
+    assert "HTTP 200" in page.inner_text("#status")
+    assert w.errors == []
