@@ -53,7 +53,7 @@ def _checked_bytes(path: Path | str) -> tuple[bytes, str]:
     path = Path(path)
     shown = str(path)
     try:
-        mode = path.stat().st_mode
+        found = path.stat()
     except FileNotFoundError:
         raise UsageError(f"{shown}: no such file", "check the path") from None
     except PermissionError:
@@ -61,10 +61,12 @@ def _checked_bytes(path: Path | str) -> tuple[bytes, str]:
                          "make the folders searchable (chmod a+x)") from None
     except OSError as exc:
         raise UsageError(f"{shown}: cannot read ({exc.strerror})") from None
-    if stat.S_ISDIR(mode):
+    if stat.S_ISDIR(found.st_mode):
         raise UsageError(f"{shown}: is a directory, not a Turtle file", "name the .ttl files inside it")
-    if not stat.S_ISREG(mode):
+    if not stat.S_ISREG(found.st_mode):
         raise UsageError(f"{shown}: not a regular file", "give a Turtle file")
+    if found.st_size > MAX_INPUT_BYTES:  # refused unread; the read below is capped too, as a file may grow
+        raise _too_large(shown)
     try:
         with path.open("rb") as fh:
             data = fh.read(MAX_INPUT_BYTES + 1)
