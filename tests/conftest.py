@@ -12,6 +12,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"
+# the `probgraph` command as README's install puts it beside the interpreter (pyproject's shared-scripts), which
+# is what a user runs; `python -m probgraph` also imports runpy and what it imports: about 20 ms more CPU a process
+PROBGRAPH = str(Path(sys.executable).with_name("probgraph"))
 # pytest rewrites each test module's asserts when it imports it, and keeps the result in __pycache__ (git
 # ignores it) unless bytecode writing is off, as PYTHONDONTWRITEBYTECODE turns it off on the project's machine:
 # then every worker of every run rewrote all of them again (1.9 s of CPU a worker; benchmarks/RESULTS.md,
@@ -78,7 +81,7 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None, stdin:
     """Run `probgraph ARGS` as a real process (what a user runs); output as text."""
     # pytest-xdist workers inherit the terminal's COLUMNS; a piped probgraph must not see them
     full_env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")} | (env or {})
-    return subprocess.run([sys.executable, "-m", "probgraph", *args], cwd=cwd or ROOT, env=full_env,
+    return subprocess.run([PROBGRAPH, *args], cwd=cwd or ROOT, env=full_env,
                           input=stdin, capture_output=True, timeout=timeout)
 
 
@@ -128,7 +131,7 @@ def start_server(*extra: str) -> tuple[subprocess.Popen, str]:
     """`probgraph serve --port 0` on 127.0.0.1; (process, base URL) once it says where it listens."""
     import re
 
-    proc = subprocess.Popen([sys.executable, "-m", "probgraph", "serve", "--port", "0", *extra],
+    proc = subprocess.Popen([PROBGRAPH, "serve", "--port", "0", *extra],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
     said = ""
     for line in proc.stderr:  # a compile message may come first

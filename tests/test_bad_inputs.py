@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_cli
+from conftest import PROBGRAPH, ROOT, run_cli
 
 CORPUS = Path(__file__).resolve().parent / "bad_inputs"
 DEAD = "http://127.0.0.1:9/query"  # the discard port: nothing listens there
@@ -103,7 +103,7 @@ def run_unprivileged(*args: str, env: dict) -> subprocess.CompletedProcess:
     """Run probgraph as user 'nobody' (only used when the tests run as root)."""
     full_env = {**os.environ, "HOME": "/tmp", **env}
     return subprocess.run(["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
-                           sys.executable, "-m", "probgraph", *args],
+                           PROBGRAPH, *args],
                           cwd=ROOT, env=full_env, capture_output=True, timeout=300)
 
 
@@ -407,7 +407,7 @@ def test_endless_input_is_refused_by_the_size_limit():
     def cap():
         resource.setrlimit(resource.RLIMIT_AS, (1536 * 1024 * 1024, 1536 * 1024 * 1024))
 
-    res = subprocess.run([sys.executable, "-m", "probgraph", "validate", "/dev/zero"], cwd=ROOT,
+    res = subprocess.run([PROBGRAPH, "validate", "/dev/zero"], cwd=ROOT,
                          capture_output=True, timeout=120, preexec_fn=cap)
     assert_clean_error(res, 2, contains=("/dev/zero",))
 
@@ -470,7 +470,7 @@ def test_interrupted_export(tmp_path):
     outcomes = []
     for delay in (0.0, 0.03, 0.06, 0.09, 0.12, 0.15, 0.2, 0.25, 0.3, 0.4, 0.6, 1.0):
         out.unlink(missing_ok=True)
-        proc = subprocess.Popen([sys.executable, "-m", "probgraph", "export", "--inferred", "-o", str(out)],
+        proc = subprocess.Popen([PROBGRAPH, "export", "--inferred", "-o", str(out)],
                                 cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:  # an export that has already ended has nothing left to kill: its output is checked at once
             proc.wait(timeout=delay)
@@ -635,7 +635,7 @@ def test_where_inside_a_string_binds_the_real_where():
 
 def test_ctrl_c_stops_a_long_local_query():
     """SIGINT to the whole process group (what a terminal sends): exit 130 at once, no child left running."""
-    proc = subprocess.Popen([sys.executable, "-m", "probgraph", "query", "--timeout", "600", "--sparql",
+    proc = subprocess.Popen([PROBGRAPH, "query", "--timeout", "600", "--sparql",
                              "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     wait_for_query_child(proc)
@@ -698,7 +698,7 @@ def test_a_130_kb_value_is_cut_in_the_message():
 
 
 def test_closed_standard_output():
-    res = subprocess.run([sys.executable, "-m", "probgraph", "queries"], cwd=ROOT, stderr=subprocess.PIPE,
+    res = subprocess.run([PROBGRAPH, "queries"], cwd=ROOT, stderr=subprocess.PIPE,
                          stdout=subprocess.DEVNULL, preexec_fn=lambda: os.close(1), timeout=120)
     res.stdout = b""
     assert_clean_error(res, 2, contains=("standard output is closed",))

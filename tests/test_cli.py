@@ -7,7 +7,7 @@ import json
 import pyoxigraph as ox
 import pytest
 
-from conftest import ROOT, run_cli
+from conftest import PROBGRAPH, ROOT, run_cli
 
 HOSTILE = 'x" } ; DROP ALL ; #'
 
@@ -232,9 +232,8 @@ def test_full_disk_is_one_line():
         pytest.skip("no /dev/full here")
     with open("/dev/full", "wb") as full:
         import subprocess
-        import sys
 
-        res = subprocess.run([sys.executable, "-m", "probgraph", "export"], stdout=full, stderr=subprocess.PIPE)
+        res = subprocess.run([PROBGRAPH, "export"], stdout=full, stderr=subprocess.PIPE)
     assert res.returncode == 2 and b"standard output: cannot write (No space left on device)" in res.stderr
     assert b"Traceback" not in res.stderr
 

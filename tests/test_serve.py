@@ -17,7 +17,7 @@ from SPARQLWrapper import CSV, JSON, TURTLE, XML, SPARQLWrapper
 import probgraph
 from probgraph.queries import stored_queries
 
-from conftest import run_cli, start_server, stop_server
+from conftest import PROBGRAPH, run_cli, start_server, stop_server
 
 OWNERS = """PREFIX pg: <https://w3id.org/probgraph/ontology#>
 SELECT ?owner WHERE { ?o pg:ownedOrganisation <https://w3id.org/probgraph/id/org/northumbria-crc> ; pg:owner ?owner }"""
@@ -193,9 +193,8 @@ def plain_server(private_cache):
     (process, the line it says that on, base URL). Stopped by pid; that it ends is checked there too."""
     import re
     import subprocess
-    import sys
 
-    proc = subprocess.Popen([sys.executable, "-m", "probgraph", "serve", "--port", "0"], stderr=subprocess.PIPE,
+    proc = subprocess.Popen([PROBGRAPH, "serve", "--port", "0"], stderr=subprocess.PIPE,
                             stdout=subprocess.DEVNULL, text=True)
     try:
         line = next(x for x in proc.stderr if "bound to" in x)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import ROOT, run_cli
+from conftest import PROBGRAPH, ROOT, run_cli
 
 
 def ok(*args: str) -> str:
@@ -44,7 +44,6 @@ def test_a_table_on_a_terminal_fits_the_terminal_the_command_sees():
     import pty
     import struct
     import subprocess
-    import sys
     import termios
 
     ok("query", "predecessors", "-p", "org=north-east-region")  # compiled, outside the terminal's timeout
@@ -52,7 +51,7 @@ def test_a_table_on_a_terminal_fits_the_terminal_the_command_sees():
         leader, follower = pty.openpty()
         fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 140, 0, 0))
         env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")} | extra
-        proc = subprocess.Popen([sys.executable, "-m", "probgraph", "query", "predecessors", "-p",
+        proc = subprocess.Popen([PROBGRAPH, "query", "predecessors", "-p",
                                  "org=north-east-region"], cwd=ROOT, env=env, stdout=follower,
                                 stderr=subprocess.PIPE)
         os.close(follower)
