@@ -157,6 +157,19 @@ def test_a_process_opens_the_store_again_only_when_its_entry_s_store_changes(goo
                                                       None, None))
 
 
+def test_lookups_go_to_a_copy_of_the_asserted_graph_only_once_the_same_store_is_asked_for_again(good):
+    from probgraph.cache import ASSERTED_GRAPH
+    from probgraph.store import for_lookups, open_store
+
+    store = open_store()
+    assert for_lookups(store) is store, "a process that validates one entry copies nothing"
+    copy = for_lookups(open_store())
+    assert copy is not store and for_lookups(store) is copy
+    assert set(copy) == set(store.quads_for_pattern(None, None, None, ASSERTED_GRAPH))
+    compiled(rebuild=True)
+    assert for_lookups(open_store()) is not copy
+
+
 def test_a_damaged_entry_gives_the_cli_full_rows(good):
     entry, _ = good
     expected = run_cli("query", "owners", "--format", "csv")
