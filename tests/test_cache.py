@@ -133,6 +133,43 @@ def test_a_foreign_store_is_rebuilt(good, tmp_path):
     assert any(r["ownerLabel"] == "Sodexo Justice Services" for r in rows)
 
 
+def test_a_process_opens_the_store_again_only_when_its_entry_s_store_changes(good):
+    """open_store gives again the store it opened last while the entry's store/ folder is as it was; a rebuilt
+    entry, a file written in the folder, or a foreign store put in its place is opened (and checked) anew."""
+    import pyoxigraph as ox
+
+    from probgraph.store import open_store
+
+    entry, _ = good
+    first = open_store()
+    assert open_store() is first
+    compiled(rebuild=True)
+    rebuilt = open_store()
+    assert rebuilt is not first and open_store() is rebuilt
+    (entry.store_path / "extra").write_bytes(b"")
+    written = open_store()
+    assert written is not rebuilt and open_store() is written
+    shutil.rmtree(entry.store_path)
+    ox.Store(str(entry.store_path)).flush()  # an empty store of the right shape that belongs to no entry
+    again = open_store()
+    assert again is not written
+    assert any(True for _ in again.quads_for_pattern(ox.NamedNode("https://w3id.org/probgraph/id/org/northumbria-crc"),
+                                                      None, None))
+
+
+def test_lookups_go_to_a_copy_of_the_asserted_graph_only_once_the_same_store_is_asked_for_again(good):
+    from probgraph.cache import ASSERTED_GRAPH
+    from probgraph.store import for_lookups, open_store
+
+    store = open_store()
+    assert for_lookups(store) is store, "a process that validates one entry copies nothing"
+    copy = for_lookups(open_store())
+    assert copy is not store and for_lookups(store) is copy
+    assert set(copy) == set(store.quads_for_pattern(None, None, None, ASSERTED_GRAPH))
+    compiled(rebuild=True)
+    assert for_lookups(open_store()) is not copy
+
+
 def test_a_damaged_entry_gives_the_cli_full_rows(good):
     entry, _ = good
     expected = run_cli("query", "owners", "--format", "csv")

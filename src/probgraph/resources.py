@@ -92,8 +92,16 @@ def turtle_files(name: str) -> list[Path]:
                 raise UsageError(f"{path}: not a regular file (a FIFO, socket or device)",
                                  "only Turtle files belong in the folder; remove it")
             found.append(path)
-    # Path order (by parts) without making and comparing Path objects, which cost a cold compile milliseconds
-    return [Path(p) for p in sorted(found, key=lambda p: p.split(os.sep))]
+    # Path order (by parts) without making and comparing Path objects, which cost a cold compile milliseconds;
+    # and the same names as last time give the same Paths, not made again (half the walk's cost, on every entry
+    # a process validates: validation asks for ontology/, data/ and shapes/ each time)
+    held = _LISTED.get(name)
+    if held is None or held[0] != found:
+        held = _LISTED[name] = found, [Path(p) for p in sorted(found, key=lambda p: p.split(os.sep))]
+    return list(held[1])
+
+
+_LISTED: dict[str, tuple[list[str], list[Path]]] = {}  # folder -> (its paths as walked, as turtle_files gives them)
 
 
 def graph_inputs() -> list[Path]:

@@ -88,12 +88,15 @@ def shapes_graph() -> rdflib.Graph:
     return _while_unchanged("shapes", resources.turtle_files("shapes"), make)
 
 
-def _ontology_triples(files: list[Path]) -> list[ox.Triple]:
-    """The ontology files' triples, parsed again only when a file changes (every entry's context holds them)."""
-    def make(files: list[Path]) -> list[ox.Triple]:
+def _ontology_triples(files: list[Path]) -> tuple[set[ox.Triple], list[tuple[tuple[str, str, str], ox.Triple]]]:
+    """The ontology files' triples, and each with its sort key (compile.triple_key) in that order, made again
+    only when a file changes: every entry's context holds them, and their keys were a third of its sorting."""
+    def make(files: list[Path]) -> tuple[set[ox.Triple], list[tuple[tuple[str, str, str], ox.Triple]]]:
+        from .compile import triple_key
         from .parsing import read_turtle
 
-        return [t for f in files for t in read_turtle(f)]
+        held = {t for f in files for t in read_turtle(f)}
+        return held, sorted((triple_key(t), t) for t in held)
 
     return _while_unchanged("ontology", files, make)
 
@@ -309,10 +312,16 @@ def _context(store: ox.Store, focus: list[str], entry: list[list[ox.Triple]],
     shapes follow backwards into those nodes, the statements of the referring node; the types of
     every node mentioned; and the succession links of their lineages (for the cycle check).
     """
-    from .compile import ASSERTED_GRAPH
+    from .compile import ASSERTED_GRAPH, triple_key
 
-    def out(node: str):
-        return store.quads_for_pattern(ox.NamedNode(node), None, None, ASSERTED_GRAPH)
+    outs: dict[str, list[ox.Triple]] = {}
+
+    def out(node: str) -> list[ox.Triple]:  # each node's statements looked up once
+        found = outs.get(node)
+        if found is None:
+            found = outs[node] = [q.triple for q in store.quads_for_pattern(ox.NamedNode(node), None, None,
+                                                                              ASSERTED_GRAPH)]
+        return found
 
     triples: set[ox.Triple] = set()
     first = set(focus)
@@ -320,28 +329,27 @@ def _context(store: ox.Store, focus: list[str], entry: list[list[ox.Triple]],
         if isinstance(t.object, ox.NamedNode):
             first.add(t.object.value)
     for node in list(first):
-        for q in out(node):
-            triples.add(q.triple)
-            if isinstance(q.object, ox.NamedNode):
-                first.add(q.object.value)
+        for t in out(node):
+            triples.add(t)
+            if isinstance(t.object, ox.NamedNode):
+                first.add(t.object.value)
     for node in sorted(first):
-        for q in out(node):
-            triples.add(q.triple)
+        triples.update(out(node))
         for link in _BACKLINKS:
             for q in store.quads_for_pattern(None, ox.NamedNode(link), ox.NamedNode(node), ASSERTED_GRAPH):
                 triples.add(q.triple)
                 if isinstance(q.subject, ox.NamedNode):
-                    triples.update(x.triple for x in out(q.subject.value))
+                    triples.update(out(q.subject.value))
     triples |= _succession_component(store, first)
     rdf_type = ox.NamedNode(RDF_TYPE)
     mentioned = {t.object for t in triples if isinstance(t.object, ox.NamedNode)} | \
                 {t.subject for t in triples if isinstance(t.subject, ox.NamedNode)}
     for node in mentioned:
+        if node.value in outs:  # its statements are in already, its types among them
+            continue
         triples.update(q.triple for q in store.quads_for_pattern(node, rdf_type, None, ASSERTED_GRAPH))
-    triples.update(_ontology_triples(ontology))
-    from .compile import triple_key
-
-    return sorted(triples, key=triple_key)
+    ontology_set, ontology_keyed = _ontology_triples(ontology)
+    return [t for _, t in sorted([(triple_key(t), t) for t in triples - ontology_set] + ontology_keyed)]
 
 
 _SUCCESSION_LINKS = (ox.NamedNode("http://www.w3.org/ns/org#originalOrganization"),
@@ -407,12 +415,13 @@ def _known(engine: str) -> None:
 def prepare_entries(files: list[str], use_cache: bool = True) -> Prepared:
     """Everything validate_entries does before and besides SHACL."""
     from .parsing import read_turtle
-    from .store import open_store
+    from .store import for_lookups, open_store
 
     parsed = [read_turtle(f) for f in files]
     texts = {f: Path(f).read_text(encoding="utf-8", errors="replace") for f in files}
     store = open_store(use_cache=use_cache)
-    focus = _focus(parsed, store)
+    lookups = for_lookups(store)
+    focus = _focus(parsed, lookups)
     if not focus:
         own = _entry_checks(files, parsed, texts, store)
         if any(parsed):
@@ -424,7 +433,7 @@ def prepare_entries(files: list[str], use_cache: bool = True) -> Prepared:
                               "write the new inspection, organisation or event in Turtle"))
         return Prepared(files, parsed, texts, store, focus, [], set(), own)
     ontology, data = resources.turtle_files("ontology"), resources.turtle_files("data")
-    context = _context(store, focus, parsed, ontology)
+    context = _context(lookups, focus, parsed, ontology)
     inside = _inside_data(files, ontology + data)
     if inside:
         # a file already in data/ is compiled into the graph: check it against the graph without it
