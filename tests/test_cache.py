@@ -170,6 +170,15 @@ def test_lookups_go_to_a_copy_of_the_asserted_graph_only_once_the_same_store_is_
     assert for_lookups(open_store()) is not copy
 
 
+def test_a_graph_over_the_copy_limit_is_looked_up_where_it_is(good, monkeypatch):
+    from probgraph import store as stores
+
+    monkeypatch.setattr(stores, "COPY_LIMIT", 1000)  # the real graph's 12,289 asserted triples are over it
+    compiled(rebuild=True)
+    store = stores.open_store()
+    assert stores.for_lookups(store) is store and stores.for_lookups(stores.open_store()) is store
+
+
 def test_a_damaged_entry_gives_the_cli_full_rows(good):
     entry, _ = good
     expected = run_cli("query", "owners", "--format", "csv")

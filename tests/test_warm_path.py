@@ -175,12 +175,17 @@ def test_run_watched_gives_way_to_ctrl_c():
 
     from probgraph.bounded import run_watched
 
-    timer = threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT))
-    timer.start()
-    start = time.monotonic()
-    with pytest.raises(KeyboardInterrupt):
-        run_watched(lambda: time.sleep(3) or b"late", timeout=60)
-    assert time.monotonic() - start < 2
+    # Python's own Ctrl-C handler, also where the suite was started with SIGINT ignored (a shell's `&` job)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        timer = threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT))
+        timer.start()
+        start = time.monotonic()
+        with pytest.raises(KeyboardInterrupt):
+            run_watched(lambda: time.sleep(3) or b"late", timeout=60)
+        assert time.monotonic() - start < 2
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def test_a_stored_query_s_error_leaves_the_engine_s_objects_on_their_own_thread():

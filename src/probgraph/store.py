@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import _thread
 import os
+from itertools import islice
 
 from .cache import DamagedCache, warm_entry
 from .errors import UsageError
@@ -79,7 +80,8 @@ def for_lookups(store: ox.Store) -> ox.Store:
     times one in memory, and an entry's slice of the graph takes about 900 of them; copying the real graph's
     12,289 asserted triples costs 150-180 ms, more than a process that validates one entry (the command line)
     would save, so only a process that asks again pays it. The copy holds the same quads, graph names and
-    blank-node labels included.
+    blank-node labels included; a graph over COPY_LIMIT quads is not copied (at 1M, a copy would take seconds
+    and hundreds of MB).
     """
     global _copy
     held = _copy
@@ -91,10 +93,17 @@ def for_lookups(store: ox.Store) -> ox.Store:
 
         from .cache import ASSERTED_GRAPH
 
-        copy = ox.Store()
-        copy.extend(store.quads_for_pattern(None, None, None, ASSERTED_GRAPH))
+        quads = list(islice(store.quads_for_pattern(None, None, None, ASSERTED_GRAPH), COPY_LIMIT + 1))
+        if len(quads) > COPY_LIMIT:  # a large graph is looked up where it is: no copy of it in memory
+            copy = store
+        else:
+            copy = ox.Store()
+            copy.extend(quads)
         held = _copy = store, copy
     return held[1]
+
+
+COPY_LIMIT = 200_000  # quads of the asserted graph for_lookups copies at most (the real graph has 12,289)
 
 
 _copy: tuple | None = None  # (the store last asked for by for_lookups, its in-memory copy once made)
