@@ -61,7 +61,7 @@ class Watched:
 @pytest.fixture(scope="module")
 def tab(browser):
     """One tab per width for the module's tests, its errors cleared for each: a new tab costs Chromium about
-    0.2 s of CPU, a page load in a kept tab half of what it costs in a new one (benchmarks/RESULTS.md)."""
+    0.2 s, a page load in a kept tab half the CPU it costs in a new one (docs/design-decisions.md)."""
     made: dict[str, Watched] = {}
 
     def at(width: str) -> Watched:
