@@ -221,3 +221,29 @@ def test_pyshacl_reports_the_same_on_the_one_graph_store_as_on_rdflibs_own():
     assert len(ours) > 50 and ours == theirs
     assert len(our_report) == len(their_report)
     assert described(our_report) == described(their_report)
+
+
+def test_focused_shapes_leave_out_only_shapes_that_can_check_nothing():
+    # fast_shacl._without_idle_shapes: a node shape without a target left goes, with its property shapes,
+    # unless another shape refers to it (sh:node) or it is a class too (its own target)
+    shapes = b"".join(line.encode() + b"\n" for line in [
+        f"<urn:x:A> <{fast_shacl._RDF_TYPE}> <{fast_shacl.SH}NodeShape> .",
+        f"<urn:x:A> <{fast_shacl.SH}targetClass> <urn:x:C> .",
+        f"<urn:x:A> <{fast_shacl.SH}node> <urn:x:B> .",
+        f"<urn:x:B> <{fast_shacl._RDF_TYPE}> <{fast_shacl.SH}NodeShape> .",
+        f"<urn:x:B> <{fast_shacl.SH}property> _:pb .",
+        f"_:pb <{fast_shacl.SH}path> <urn:x:p> .",
+        f"<urn:x:D> <{fast_shacl._RDF_TYPE}> <{fast_shacl.SH}NodeShape> .",
+        f"<urn:x:D> <{fast_shacl.SH}targetClass> <urn:x:Other> .",
+        f"<urn:x:D> <{fast_shacl.SH}property> _:pd .",
+        f"_:pd <{fast_shacl.SH}path> <urn:x:q> .",
+        f"<urn:x:K> <{fast_shacl._RDF_TYPE}> <{fast_shacl.SH}NodeShape> .",
+        f"<urn:x:K> <{fast_shacl._RDF_TYPE}> <{fast_shacl._SUBCLASS.rsplit('#', 1)[0]}#Class> ."])
+    data = [ox.Triple(ox.NamedNode("urn:x:n"), ox.NamedNode(fast_shacl._RDF_TYPE), ox.NamedNode("urn:x:C"))]
+    kept = [q.triple for q in ox.parse(fast_shacl.focused_shapes(shapes, data, {"urn:x:n"}),
+                                       format=ox.RdfFormat.N_TRIPLES)]
+    subjects = {t.subject.value if isinstance(t.subject, ox.NamedNode) else "_" for t in kept}
+    assert subjects == {"urn:x:A", "urn:x:B", "urn:x:K", "_"}
+    assert {t.object.value for t in kept if t.predicate.value == fast_shacl.SH + "path"} == {"urn:x:p"}
+    assert ox.Triple(ox.NamedNode("urn:x:A"), ox.NamedNode(fast_shacl.SH + "targetNode"),
+                     ox.NamedNode("urn:x:n")) in kept

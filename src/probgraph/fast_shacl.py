@@ -134,7 +134,36 @@ def focused_shapes(shapes_nt: bytes, data: list[ox.Triple], focus: set[str]) -> 
             kept.append(t)
     node = ox.NamedNode(SH + "targetNode")
     kept += [ox.Triple(shape, node, ox.NamedNode(n)) for shape, n in sorted(targets, key=str)]
-    return ox.serialize(kept, format=ox.RdfFormat.N_TRIPLES)
+    return ox.serialize(_without_idle_shapes(kept), format=ox.RdfFormat.N_TRIPLES)
+
+
+def _without_idle_shapes(triples: list[ox.Triple]) -> list[ox.Triple]:
+    """The triples less each named node shape (of no other kind, a class being its own target) that has no
+    target left and that nothing refers to, with what only it reaches (its property shapes, lists, SPARQL
+    constraints): such a shape checks no node. On an entry, most shapes target classes its focus nodes are
+    not of; rudof reads the rest faster (about 650 lines of shapes to 200, and 40 to 29 ms an entry;
+    docs/design-decisions.md, "Suite speed, eighth pass: what the suite's processes cost")."""
+    of: dict[ox.Term, list[ox.Triple]] = {}
+    referred: set[ox.Term] = set()
+    for t in triples:
+        of.setdefault(t.subject, []).append(t)
+        referred.add(t.object)
+    aims = {*_CORE_TARGETS, SH + "target"}
+
+    def idle(node: ox.Term) -> bool:
+        said = of[node]
+        kinds = {t.object.value for t in said if t.predicate.value == _RDF_TYPE}
+        return isinstance(node, ox.NamedNode) and node not in referred and kinds == {SH + "NodeShape"} \
+            and not any(t.predicate.value in aims for t in said)  # a class too would target its instances
+
+    seen = {n for n in of if (isinstance(n, ox.NamedNode) or n not in referred) and not idle(n)}
+    pending = list(seen)
+    while pending:
+        for t in of[pending.pop()]:
+            if t.object in of and t.object not in seen:
+                seen.add(t.object)
+                pending.append(t.object)
+    return [t for t in triples if t.subject in seen]
 
 
 def _ancestors(kinds: set, supers: dict) -> set:
